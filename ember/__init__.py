@@ -1,0 +1,39 @@
+"""Ember: the PyTorch programming model in plain Python on NumPy (CPU) and CuPy (GPU).
+
+``import ember as torch`` gives the ``torch`` namespace: this module only
+re-exports; every name lives in the module that owns it.
+"""
+
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, bool, can_cast, cdouble, cfloat, complex64, complex128, double,
+                     dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, result_type,
+                     set_default_dtype, short, uint8, uint16, uint32, uint64)
+from ._tensor import Size, Tensor
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .ops.creation import *
+from .ops.pointwise import *
+from .ops.reduction import *
+from .ops.shape import *
+from . import autograd, cuda
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    """True if ``obj`` is an Ember tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
