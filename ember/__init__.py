@@ -37,3 +37,12 @@ def is_complex(input):
 
 def numel(input):
     return input.numel()
+from .ops.indexing import *
+from .ops.joining import *
+from .ops.linalg import *
+from .ops.random import *
+from .ops.sorting import *
+from . import linalg, random
+from .random import (Generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state, default_generator)
+from ._printing import set_printoptions, get_printoptions
