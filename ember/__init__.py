@@ -46,3 +46,4 @@ from . import linalg, random
 from .random import (Generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state, default_generator)
 from ._printing import set_printoptions, get_printoptions
+from . import nn

@@ -1,0 +1,5 @@
+"""``torch.nn``: Module, Parameter, layers, losses; ``nn.functional`` and ``nn.init``."""
+
+from . import functional, init
+from .modules import *
+from .parameter import Buffer, Parameter, UninitializedParameter
