@@ -45,5 +45,17 @@ from .ops.sorting import *
 from . import linalg, random
 from .random import (Generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state, default_generator)
-from ._printing import set_printoptions, get_printoptions
+from ._printing import set_printoptions
 from . import nn
+from . import optim
+from . import utils
+from ._dropin import install_as_torch
+
+
+def __getattr__(name):
+    # A name PyTorch has but Ember does not: say so plainly (still an AttributeError for hasattr).
+    from ._dropin import missing_attribute, standin_submodule
+    mod = standin_submodule("torch", name)
+    if mod is not None:
+        return mod
+    raise missing_attribute("torch", name)

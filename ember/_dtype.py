@@ -128,7 +128,7 @@ def from_numpy_dtype(np_dtype):
         return _FROM_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
         raise TypeError(
-            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types "
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only supported types "
             "are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
             "int8, uint64, uint32, uint16, uint8, and bool.") from None
 
@@ -137,14 +137,16 @@ def round_to_bfloat16(arr):
     """Round a float32 array to the nearest bfloat16 value (ties to even), in float32."""
     xp = np if isinstance(arr, (np.ndarray, np.generic, builtins_float, builtins_int)) else \
         _xp_of(arr)
-    a = xp.ascontiguousarray(arr, dtype=np.float32)
+    a = xp.asarray(arr, dtype=np.float32)
+    shape = a.shape
+    a = xp.ascontiguousarray(a)
     bits = a.view(np.uint32)
     rounded = ((bits.astype(np.uint64) + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).astype(np.uint32)
     out = rounded.view(np.float32)
     nan = xp.isnan(a)
     if nan.any():
         out = xp.where(nan, np.float32(np.nan), out)
-    return out.reshape(a.shape)
+    return out.reshape(shape)
 
 
 def _xp_of(arr):

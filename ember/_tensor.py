@@ -157,11 +157,16 @@ class Tensor:
         return wrap_dim(dim, self._data.ndim)
 
     def stride(self, dim=None):
-        itemsize = self._data.itemsize
-        st = tuple(s // itemsize for s in self._data.strides)
-        # a size-1 (or empty) dimension's stride is arbitrary in NumPy: use PyTorch's
-        if any(n <= 1 for n in self._data.shape):
-            st = _normalize_strides(self._data.shape, st)
+        a = self._data
+        if a.size == 0 and a.flags.c_contiguous:
+            # NumPy's strides of an empty array are arbitrary; PyTorch's are the contiguous ones
+            st = _contiguous_strides(a.shape)
+        else:
+            itemsize = a.itemsize
+            st = tuple(s // itemsize for s in a.strides)
+            # a size-1 dimension's stride is arbitrary in NumPy: use PyTorch's
+            if 1 in a.shape:
+                st = _normalize_strides(a.shape, st)
         if dim is None:
             return st
         return st[self._wrap_dim(dim)]
@@ -542,6 +547,15 @@ def _normalize_strides(shape, strides):
         if shape[i] > 1:
             expected = shape[i] * out[i]
     return tuple(out)
+
+
+def _contiguous_strides(shape):
+    out = []
+    n = 1
+    for s in reversed(shape):
+        out.append(n)
+        n *= s if s > 1 else 1
+    return tuple(reversed(out))
 
 
 def _is_contiguous(shape, strides):

@@ -397,3 +397,45 @@ def test_parameter_repr():
 def test_tensor_contents_override():
     e, t = build([1.0, 2.0], "float64")
     assert tensor_repr(e, tensor_contents="[...]") == t.__repr__(tensor_contents="[...]")
+
+
+def _as_subclass(e, cls):
+    """``e``'s data and autograd fields in an instance of the Tensor subclass ``cls``."""
+    out = object.__new__(cls)
+    for slot in ember.Tensor.__slots__:
+        if slot != "__weakref__":
+            setattr(out, slot, getattr(e, slot))
+    return out
+
+
+def test_subclass_prefix_and_parameter_subclass():
+    class MyTensor(ember.Tensor):
+        pass
+
+    class TorchMyTensor(torch.Tensor):
+        pass
+
+    # stand-in for ember.nn.Parameter (the nn package marks it by name and module)
+    EmberParameter = type("Parameter", (ember.Tensor,), {"__module__": "ember.nn.parameter"})
+
+    class MyParam(EmberParameter):
+        pass
+
+    class TorchMyParam(torch.nn.Parameter):
+        pass
+
+    TorchMyTensor.__name__ = MyTensor.__name__ = "MyTensor"
+    TorchMyParam.__name__ = MyParam.__name__ = "MyParam"
+    e, t = build(rng(51).randn(2, 12) * 10, "float32")
+    assert tensor_repr(_as_subclass(e, MyTensor)) == repr(t.as_subclass(TorchMyTensor))
+    assert tensor_repr(_as_subclass(e, EmberParameter)) == repr(t)
+    e.requires_grad_()
+    tp = TorchMyParam(t)
+    assert parameter_repr(_as_subclass(e, MyParam)) == repr(tp)
+
+
+def test_nn_parameter_prints_like_torch():
+    e, t = build(rng(52).randn(3, 5), "float64")
+    ep, tp = ember.nn.Parameter(e), torch.nn.Parameter(t)
+    assert repr(ep) == repr(tp)
+    assert str(ep) == str(tp)

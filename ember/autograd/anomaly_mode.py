@@ -63,7 +63,8 @@ class set_detect_anomaly:
 
 
 def check_node_outputs(node, grads):
-    """Raise if ``node``'s backward produced NaNs (anomaly mode), after showing its forward trace."""
+    """Raise if ``node``'s backward produced NaNs (anomaly mode); the engine then shows the
+    forward trace of the failing node."""
     if not anomaly_state.check_nan:
         return
     for i, g in enumerate(grads):
@@ -71,11 +72,11 @@ def check_node_outputs(node, grads):
             continue
         xp_isnan = g._data != g._data
         if bool(xp_isnan.any()):
-            report_forward_trace(node)
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def report_forward_trace(node):
+    """Warn with the stack of the forward call that made ``node`` (PyTorch's anomaly report)."""
     if node._trace:
         warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
                       "the error:\n" + "".join(node._trace), stacklevel=2)

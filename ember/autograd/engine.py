@@ -17,28 +17,37 @@ Leaves receive gradients through ``AccumulateGrad`` nodes.
 """
 
 import heapq
+import sys
 import weakref
 
+import numpy as np
+
 from . import grad_mode
-from .anomaly_mode import anomaly_state, check_node_outputs
-from .function import Node, _Handle
+from .anomaly_mode import anomaly_state, check_node_outputs, report_forward_trace
+from .function import _FREED, RELEASED, Node, _function_backward, _Handle, _seq
 
 _state = grad_mode.state
+_getrefcount = sys.getrefcount
+_ndarray = np.ndarray
+_LEAF_SEQ = 1 << 62     # AccumulateGrad nodes run as soon as they are ready (PyTorch: UINT64_MAX)
 
 
 class AccumulateGrad(Node):
     """The node that adds an incoming gradient into a leaf's ``.grad``."""
 
     __slots__ = ("variable",)
+    next_functions = ()
+    needs_input_grad = ()
+    _input_meta = ()
 
     def __init__(self, variable):
-        super().__init__()
         self.variable = variable
-        self.next_functions = ()
-        self.needs_input_grad = ()
-        self._seq = 1 << 62   # leaves run as soon as they are ready
-        self._input_meta = ()
-        self._output_meta = [(variable._data.shape, variable._dtype)]
+        self._saved = None
+        self._seq = _LEAF_SEQ + next(_seq)
+        self._output_meta = ((variable._data.shape, variable._dtype, variable._device),)
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
 
     def apply(self, grad):
         accumulate_grad(self.variable, grad)
@@ -56,25 +65,52 @@ def grad_accumulator(t):
 
 
 def accumulate_grad(t, grad):
-    """``t.grad += grad`` as PyTorch does it: the first gradient is stored, later ones added."""
-    if t._extra is not None and t._extra.get("hooks"):
-        grad = _run_tensor_hooks(t._extra["hooks"], grad)
+    """``t.grad += grad`` as PyTorch does it: the first gradient is stored, later ones added.
+
+    The first gradient is stolen (stored without a copy) when nothing else can
+    see its memory, as PyTorch does when the gradient's use count allows it;
+    otherwise a private copy is stored, so an in-place change of one leaf's
+    ``.grad`` never shows in another tensor.
+    """
+    ex = t._extra
+    if ex is not None and ex.get("hooks"):
+        grad = _run_tensor_hooks(ex["hooks"], grad)
+    _accumulate(t, grad)
+
+
+def _accumulate(t, grad):
     if grad is None:
         return
-    if t._grad is None:
+    old = t._grad
+    if old is None:
         if _state.grad_enabled:         # create_graph: keep the graph of the gradient
             t._grad = grad
         else:
-            # The same gradient tensor may reach several leaves (AddBackward passes one
-            # tensor to both inputs) or be a broadcast view: store a private copy, so an
-            # in-place change of one leaf's .grad never shows in another's.
-            t._grad = grad.detach().clone()
-    elif _state.grad_enabled:
-        t._grad = t._grad + grad
+            arr = grad._data
+            # refs: the tensor's slot, the local ``arr``, getrefcount's argument
+            if arr.__class__ is _ndarray and arr.base is None and _getrefcount(arr) <= 3 \
+                    and grad._dtype is t._dtype and arr.flags.c_contiguous:
+                g = Tensor._make(arr, grad._dtype)
+            else:
+                g = grad.detach().clone(memory_format="contiguous")
+                g._base = None
+            t._grad = g
+    elif _state.grad_enabled or old._requires_grad:
+        t._grad = old + grad
     else:
-        t._grad._data += grad._data
-    if t._extra is not None and t._extra.get("post_acc_hooks"):
-        for h in list(t._extra["post_acc_hooks"].values()):
+        try:
+            old._data += grad._data
+        except (TypeError, ValueError):
+            t._grad = old + grad
+            return _post_accumulate(t)
+        old._bump_version()
+    _post_accumulate(t)
+
+
+def _post_accumulate(t):
+    ex = t._extra
+    if ex is not None and ex.get("post_acc_hooks"):
+        for h in list(ex["post_acc_hooks"].values()):
             h(t)
 
 
@@ -92,62 +128,62 @@ def unbroadcast(grad, shape):
     if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise ValueError("gradient has fewer dims than the input")
     dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and gshape[i + lead] != 1)
     if dims:
-        grad = grad.sum(dims, keepdim=False) if not shape else grad.sum(dims, keepdim=True)
-        if lead and shape:
-            grad = grad.reshape(shape) if grad._data.shape != shape else grad
+        grad = grad.sum(dims, keepdim=True)
     if grad._data.shape != shape:
         grad = grad.reshape(shape)
     return grad
 
 
 def _zeros_for(meta):
-    from .._tensor import Tensor
-    import numpy as np
-    shape, dt = meta
-    return Tensor._make(np.zeros(shape, dt.np_dtype), dt)
+    from ..ops.creation import zeros
+    shape, dt, dev = meta
+    return zeros(shape, dtype=dt, device=dev)
 
 
 def call_node(node, grads):
     """Run one node's backward with the engine's shared work around it; returns input grads."""
-    if node._materialize and node._output_meta is not None:
-        grads = [g if g is not None or m is None else _zeros_for(m)
-                 for g, m in zip(grads, node._output_meta)]
+    if node._materialize:
+        if None in grads:
+            grads = [g if g is not None or m is None else _zeros_for(m)
+                     for g, m in zip(grads, node._output_meta)]
     if node._pre_hooks:
         for h in list(node._pre_hooks.values()):
             r = h(tuple(grads))
             if r is not None:
                 grads = list(r)
-    if isinstance(node, AccumulateGrad):
-        node.apply(grads[0])
-        return ()
-    if node._released:
-        raise RuntimeError(_freed_message())
-    result = node._fn.backward(node, *grads)
-    if type(result) is not tuple:
-        result = (result,)
+    if node._saved is RELEASED:
+        raise RuntimeError(_FREED)
+    fn = node._fn
+    if fn._array_forward:
+        result = fn.backward(node, *grads)
+        if result.__class__ is not tuple:
+            result = (result,)
+    else:
+        result = _function_backward(node, grads)
     metas = node._input_meta
-    needs = node.needs_input_grad
-    n_in = len(needs)
-    if len(result) < n_in:
-        if len(result) != n_in and node._fn._array_forward is False:
+    n_in = len(metas)
+    if len(result) != n_in:
+        if len(result) < n_in:
+            result = tuple(result) + (None,) * (n_in - len(result))
+        elif any(g is not None for g in result[n_in:]):
             raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                f"(expected {n_in}, got {len(result)})")
-        result = tuple(result) + (None,) * (n_in - len(result))
-    elif len(result) > n_in:
-        extra = result[n_in:]
-        if any(g is not None for g in extra):
-            raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                               f"(expected {n_in}, got {len(result)})")
-        result = result[:n_in]
-    out = []
-    for i, g in enumerate(result):
-        if g is None or not needs[i]:
-            out.append(None)
+        else:
+            result = result[:n_in]
+    out = list(result)
+    for i, g in enumerate(out):
+        if g is None:
             continue
-        shape, dt = metas[i]
+        m = metas[i]
+        if m is None:
+            out[i] = None
+            continue
+        shape, dt = m
         if g._data.shape != shape:
             try:
                 g = unbroadcast(g, shape)
@@ -155,9 +191,9 @@ def call_node(node, grads):
                 raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
                                    f"{i} - got {list(g.shape)} but expected shape compatible with "
                                    f"{list(shape)}") from None
+            out[i] = g
         if g._dtype is not dt:
-            g = g.to(dt)
-        out.append(g)
+            out[i] = g.to(dt)
     if node._hooks:
         for h in list(node._hooks.values()):
             r = h(tuple(out), tuple(grads))
@@ -168,33 +204,32 @@ def call_node(node, grads):
     return out
 
 
-def _freed_message():
-    from .function import _FREED
-    return _FREED
-
-
 def _collect_dependencies(roots):
     """Count the incoming edges of every node reachable from ``roots`` (iteratively)."""
     deps = {}
-    seen = set()
-    stack = [r for r in roots if r is not None]
-    for r in stack:
-        seen.add(r)
+    stack = list(roots)
+    seen = set(stack)
+    add = seen.add
+    push = stack.append
+    pop = stack.pop
+    get = deps.get
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in pop().next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            d = get(nxt)
+            if d is None:
+                deps[nxt] = 1
+                if nxt not in seen:
+                    add(nxt)
+                    push(nxt)
+            else:
+                deps[nxt] = d + 1
     return deps
 
 
 def _prune_to(roots, targets):
     """The nodes from which some target node is reachable (those worth running)."""
-    # reverse reachability: iterate post-order without recursion
     useful = set()
     order = []
     seen = set()
@@ -223,10 +258,12 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, capture=None,
 
     ``capture``: dict mapping ``(node, output_nr)`` -> slot index; gradients that
     arrive there are returned instead of (or besides) accumulated.
-    ``only_leaves``: a set of AccumulateGrad nodes allowed to accumulate
+    ``only_leaves``: a set of nodes whose gradients may be accumulated
     (``backward(inputs=...)``); None means all.
     """
-    root_nodes = [n for n, _ in roots]
+    if Tensor is None:
+        _late_imports()
+    root_nodes = [n for n, _ in roots if n is not None]
     deps = _collect_dependencies(root_nodes)
     useful = None
     if capture is not None or only_leaves is not None:
@@ -240,69 +277,113 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, capture=None,
             continue
         buf = buffers.get(node)
         if buf is None:
-            buf = buffers[node] = [None] * max(1, len(node._output_meta or ()) or 1)
+            buf = buffers[node] = [None] * len(node._output_meta)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     captured = {}
     heap = []
     for node in buffers:
-        if deps.get(node, 0) == 0:
-            heapq.heappush(heap, (-node._seq, id(node), node))
+        if node not in deps:
+            heap.append((-node._seq, node))
+    heapq.heapify(heap)
+    push = heapq.heappush
+    pop = heapq.heappop
+    simple = capture is None and useful is None and accumulate
     prev = _state.grad_enabled
     _state.grad_enabled = bool(create_graph)
     try:
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = pop(heap)[1]
             grads = buffers.pop(node, None)
             if grads is None:           # no gradient reached this node: nothing to run
-                in_grads = ()
+                in_grads = None
+            elif simple and not (node._tensor_hooks or node._retain_hooks):
+                if node.__class__ is AccumulateGrad:
+                    accumulate_grad(node.variable, grads[0])
+                    continue
+                in_grads = call_node(node, grads)
+                if not retain_graph:
+                    _release(node)
             else:
                 in_grads = _run_node(node, grads, capture, captured, useful, accumulate,
                                      only_leaves, retain_graph, create_graph)
-            for i, (nxt, nr) in enumerate(node.next_functions):
-                if nxt is None:
-                    continue
-                g = in_grads[i] if i < len(in_grads) else None
-                if g is not None:
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * max(1, len(nxt._output_meta or ()))
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:
-                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+            if in_grads is None:
+                for nxt, nr in node.next_functions:
+                    if nxt is not None:
+                        d = deps[nxt] - 1
+                        deps[nxt] = d
+                        if d == 0:
+                            push(heap, (-nxt._seq, nxt))
+                continue
+            i = 0
+            for nxt, nr in node.next_functions:
+                if nxt is not None:
+                    g = in_grads[i]
+                    if g is not None:
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * len(nxt._output_meta)
+                            buf[nr] = g
+                        elif buf[nr] is None:
+                            buf[nr] = g
+                        else:
+                            buf[nr] = buf[nr] + g
+                    d = deps[nxt] - 1
+                    deps[nxt] = d
+                    if d == 0:
+                        push(heap, (-nxt._seq, nxt))
+                i += 1
+    except Exception:
+        if anomaly_state.enabled and 'node' in locals():
+            report_forward_trace(node)
+        raise
     finally:
         _state.grad_enabled = prev
     return captured
 
 
+def _release(node):
+    """Free a node's saved tensors after a backward that does not retain the graph."""
+    if node._saved:
+        node._saved = RELEASED
+    fn = node.__dict__.get("fn") if node.__class__ is CopySlices else None
+    if fn is not None and fn._saved:
+        fn._saved = RELEASED
+
+
 def _run_node(node, grads, capture, captured, useful, accumulate, only_leaves, retain_graph,
               create_graph):
+    is_acc = node.__class__ is AccumulateGrad
     if node._tensor_hooks:
         for nr, hooks in node._tensor_hooks.items():
             if grads[nr] is not None:
                 grads[nr] = _run_tensor_hooks(hooks, grads[nr])
+    if is_acc:
+        ex = node.variable._extra
+        if ex is not None and ex.get("hooks"):
+            grads[0] = _run_tensor_hooks(ex["hooks"], grads[0])
     if node._retain_hooks:
         for nr, ref in node._retain_hooks.items():
             t = ref()
             g = grads[nr]
             if t is not None and g is not None:
-                g = g if create_graph else g.detach().clone()
-                t._grad = g if t._grad is None else t._grad + g
+                if t._grad is None:
+                    t._grad = g if create_graph else g.detach().clone()
+                else:
+                    t._grad = t._grad + g
     if capture is not None:
         for nr in range(len(grads)):
             slot = capture.get((node, nr))
             if slot is not None:
                 captured[slot] = grads[nr]
-    is_acc = type(node) is AccumulateGrad
     if useful is not None and node not in useful:
-        return ()
-    if is_acc and (not accumulate or (only_leaves is not None and node not in only_leaves)):
-        return ()
+        return None
+    if is_acc:
+        if accumulate and (only_leaves is None or node in only_leaves):
+            _accumulate(node.variable, grads[0])
+        return None
     in_grads = call_node(node, grads)
-    if not retain_graph and not is_acc:
-        node._saved = None
-        node._released = True
+    if not retain_graph:
+        _release(node)
     return in_grads
 
 
@@ -341,23 +422,28 @@ class CopySlices(Node):
     gradients flow on as usual.
     """
 
-    __slots__ = ("fn", "size", "stride", "offset")
+    __slots__ = ()
 
-    def __init__(self, base_edge, base_meta, fn, size, stride, offset):
-        super().__init__()
+    def __init__(self, base_edge, base_meta, fn, size, stride, offset, perm):
+        self._saved = None
         self.fn = fn
-        self.size, self.stride, self.offset = size, stride, offset
+        self.size, self.stride, self.offset, self.perm = size, stride, offset, perm
         self.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
         self.needs_input_grad = (base_edge[0] is not None,) + tuple(fn.needs_input_grad[1:])
-        self._input_meta = [base_meta] + list(fn._input_meta[1:])
-        self._output_meta = [base_meta]
-        from .function import _seq
+        self._input_meta = [base_meta[:2]] + list(fn._input_meta[1:])
+        self._output_meta = (base_meta,)
         self._seq = next(_seq)
+
+    def name(self):
+        return "torch::autograd::CopySlices"
 
     def apply(self, grad):
         return self._backward(grad)
 
     def _backward(self, grad):
+        perm = self.perm
+        if perm is not None:     # lay the gradient out in the base's memory order
+            grad = grad.permute(perm)
         result = grad.clone(memory_format="contiguous")
         region = result.as_strided(self.size, self.stride, self.offset)
         res = call_node(self.fn, [region.clone()])
@@ -365,6 +451,11 @@ class CopySlices(Node):
             region.copy_(res[0])
         else:
             region.zero_()
+        if perm is not None:
+            inv = [0] * len(perm)
+            for i, p in enumerate(perm):
+                inv[p] = i
+            result = result.permute(inv)
         return (result,) + tuple(res[1:])
 
 
@@ -379,6 +470,26 @@ class _CopySlicesFn:
 CopySlices._fn = _CopySlicesFn
 
 
+def _memory_order(t):
+    """A permutation that makes the dense tensor ``t`` C-contiguous, or None if it already is.
+
+    Raises NotImplementedError for layouts with gaps or overlaps."""
+    if t.is_contiguous():
+        return None
+    shape, strides = t.shape, t.stride()
+    perm = sorted(range(len(shape)), key=lambda d: (-strides[d], -shape[d]))
+    if not t.permute(perm).is_contiguous():
+        raise NotImplementedError("in-place operations on views of tensors with gaps in memory are "
+                                  "not differentiable in Ember yet")
+    return perm
+
+
+def _view_geometry(view, base, perm):
+    size, stride = tuple(view.shape), view.stride()
+    offset = view.storage_offset() - base.storage_offset()
+    return size, stride, offset
+
+
 def rebase_view(view, node):
     """After an in-place op (``node``) on ``view``, give its base a CopySlices node."""
     base = view._base
@@ -388,15 +499,57 @@ def rebase_view(view, node):
         base_edge = (grad_accumulator(base), 0)
     else:
         base_edge = (None, 0)
-    size, stride, offset = view.shape, view.stride(), view.storage_offset() - base.storage_offset()
-    if not base.is_contiguous():
-        raise NotImplementedError("in-place operations on views of non-contiguous tensors are "
-                                  "not differentiable in Ember yet")
-    cs = CopySlices(base_edge, (base._data.shape, base._dtype), node, tuple(size), stride, offset)
+    perm = _memory_order(base)
+    size, stride, offset = _view_geometry(view, base, perm)
+    cs = CopySlices(base_edge, (base._data.shape, base._dtype, base._device), node, size, stride,
+                    offset, perm)
     base.grad_fn = cs
     base._output_nr = 0
     base._requires_grad = True
-    from ..ops.shape import AsStrided
-    view.grad_fn = AsStrided._view_node(base, view, tuple(size), stride, offset)
+    refresh_views(base, view)
+    view.grad_fn = _as_strided_node(base, size, stride, offset)
     view._output_nr = 0
     view._requires_grad = True
+
+
+def refresh_views(base, skip):
+    """Re-route the grad_fn of ``base``'s live graph views through its new grad_fn.
+
+    PyTorch regenerates a view's grad_fn lazily when its base changed in place;
+    Ember does it eagerly for the views it tracks."""
+    ex = base._extra
+    refs = ex.get("views") if ex is not None else None
+    if not refs:
+        return
+    alive = []
+    for r in refs:
+        v = r()
+        if v is None:
+            continue
+        alive.append(r)
+        if v is skip or v.grad_fn is None:
+            continue
+        size, stride = tuple(v.shape), v.stride()
+        offset = v.storage_offset() - base.storage_offset()
+        v.grad_fn = _as_strided_node(base, size, stride, offset)
+        v._output_nr = 0
+    ex["views"] = alive
+
+
+def _as_strided_node(base, size, stride, offset):
+    from ..ops.shape import as_strided
+    prev = _state.grad_enabled
+    _state.grad_enabled = True
+    try:
+        v = as_strided(base, size, stride, offset)
+    finally:
+        _state.grad_enabled = prev
+    return v.grad_fn
+
+
+Tensor = None
+
+
+def _late_imports():
+    global Tensor
+    from .._tensor import Tensor

@@ -19,15 +19,24 @@ differentiable operations, so ``create_graph=True`` gives higher derivatives for
 free.  What the engine does once for every op (un-broadcasting gradients to each
 input's shape, casting them to its dtype, skipping inputs that need no grad,
 checking saved tensors' versions) lives in ``engine.py``, not in the ops.
+
+Edges: ``next_functions[i]`` is ``(node, output_nr)`` for the i-th *tensor*
+input ((None, 0) when it needs no gradient).  Built-in ops count every
+positional operand as a tensor input (PyTorch wraps Python numbers as
+tensors), user Functions only the real tensors, as PyTorch does.
 """
 
+import functools
 import itertools
+import re
 import traceback
+import weakref
 
 from . import grad_mode
 from .anomaly_mode import anomaly_state
 
-__all__ = ["Function", "Op", "Node", "once_differentiable", "FunctionCtx"]
+__all__ = ["Function", "Op", "Node", "once_differentiable", "FunctionCtx", "InplaceFunction",
+           "NestedIOFunction"]
 
 _seq = itertools.count()
 _state = grad_mode.state
@@ -38,38 +47,41 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "backward through the graph a second time or if you need to access saved tensors after "
           "calling backward.")
 
+# ``_saved`` of a node whose saved tensors were freed by a backward without retain_graph
+RELEASED = ("released",)
+
 
 class Node:
     """A node of the backward graph, and the ``ctx`` of the op that made it.
 
-    ``next_functions`` holds, for each positional input of the forward, the node
-    its gradient flows to and that node's output slot (``(None, 0)`` when the
-    input needs no gradient).
+    ``next_functions`` holds, for each tensor input of the forward, the node its
+    gradient flows to and that node's output slot (``(None, 0)`` when the input
+    needs no gradient).  Rarely used fields (hooks, flags) live as class-level
+    defaults and are only written on the instances that use them, so building a
+    node costs a handful of slot writes.
     """
 
     __slots__ = ("next_functions", "needs_input_grad", "_input_meta", "_output_meta",
-                 "_to_save", "_saved", "_released", "_seq", "_pre_hooks", "_hooks",
-                 "_tensor_hooks", "_retain_hooks", "_materialize", "_non_diff", "_dirty",
-                 "_trace", "metadata", "__dict__", "__weakref__")
-    _fn = None          # the Function class whose backward this node runs
+                 "_saved", "_seq", "__dict__", "__weakref__")
+    _fn = None            # the Function class whose backward this node runs
     _array_forward = False
-
-    def __init__(self):
-        self._to_save = None
-        self._saved = None
-        self._released = False
-        self._pre_hooks = None
-        self._hooks = None
-        self._tensor_hooks = None
-        self._retain_hooks = None
-        self._materialize = True
-        self._non_diff = None
-        self._dirty = None
-        self._trace = None
+    _edge_index = None    # user Functions: positional index of each tensor input
+    _to_save = None
+    _pre_hooks = None
+    _hooks = None
+    _tensor_hooks = None
+    _retain_hooks = None
+    _materialize = True
+    _non_diff = None
+    _dirty = None
+    _trace = None
 
     # -------------------------------------------------------------- ctx API
     def save_for_backward(self, *tensors):
         self._to_save = tensors
+
+    def save_for_forward(self, *tensors):
+        pass
 
     def mark_dirty(self, *tensors):
         self._dirty = tensors
@@ -82,16 +94,29 @@ class Node:
 
     @property
     def saved_tensors(self):
-        if self._released:
-            raise RuntimeError(_FREED)
         saved = self._saved
-        if saved is None:
-            return ()
+        if saved is RELEASED:
+            raise RuntimeError(_FREED)
+        if not saved:
+            to_save = self._to_save     # inside forward (before the node is finished)
+            return tuple(to_save) if to_save else ()
         return tuple(s if s is None else s.unpack(self) for s in saved)
+
+    saved_variables = saved_tensors
+
+    @property
+    def metadata(self):
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
 
     # -------------------------------------------------------------- node API
     def name(self):
         return type(self).__name__
+
+    def _sequence_nr(self):
+        return self._seq
 
     def apply(self, *grads):
         """Run this node's backward on output gradients; returns one grad per input."""
@@ -148,7 +173,7 @@ class SavedTensor:
 
     An op's own output is saved as its array and version counter (not the tensor
     object) and rebuilt on unpack: a node holding its own output would form a
-    reference cycle.
+    reference cycle that only the garbage collector could free.
     """
 
     __slots__ = ("tensor", "array", "vc", "version", "output_nr", "dtype")
@@ -157,41 +182,53 @@ class SavedTensor:
         self.tensor = tensor
         self.array = array
         if tensor is not None:
-            if tensor._vc is None:
-                tensor._vc = [0]
             vc = tensor._vc
+            if vc is None:
+                vc = tensor._vc = [0]
         self.vc = vc
-        self.version = vc[0] if vc is not None else 0
+        self.version = vc[0]
         self.output_nr = output_nr
         self.dtype = dtype
 
     def unpack(self, node):
         vc = self.vc
-        if vc is not None and vc[0] != self.version:
-            t = self.tensor
-            if t is not None and t.grad_fn is not None:
-                what = f", which is output {t._output_nr} of {t.grad_fn.name()},"
-            elif t is None:
-                what = f", which is output {self.output_nr} of {node.name()},"
-            else:
-                what = ""
-            shape = list(t.shape) if t is not None else list(self.array.shape)
-            tname = _legacy_name(t._dtype if t is not None else self.dtype)
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{tname} {shape}]{what} is at version {vc[0]}; expected "
-                f"version {self.version} instead. Hint: enable anomaly detection to find the "
-                "operation that failed to compute its gradient, with "
-                "torch.autograd.set_detect_anomaly(True).")
-        if self.tensor is not None:
-            return self.tensor
-        from .._tensor import Tensor
+        if vc[0] != self.version:
+            raise RuntimeError(self._modified_message(node))
+        t = self.tensor
+        if t is not None:
+            return t
         t = Tensor._make(self.array, self.dtype)
         t._vc = vc
         t.grad_fn = node
         t._requires_grad = True
         t._output_nr = self.output_nr
         return t
+
+    def _modified_message(self, node):
+        t = self.tensor
+        if t is None:
+            what = f", which is output {self.output_nr} of {_short_name(node)},"
+        elif t.grad_fn is not None:
+            what = f", which is output {t._output_nr} of {_short_name(t.grad_fn)},"
+        else:
+            what = ""
+        shape = list(t.shape) if t is not None else list(self.array.shape)
+        tname = _legacy_name(t._dtype if t is not None else self.dtype)
+        if anomaly_state.enabled:
+            hint = ("Hint: the backtrace further above shows the operation that failed to compute "
+                    "its gradient. The variable in question was changed in there or anywhere "
+                    "later. Good luck!")
+        else:
+            hint = ("Hint: enable anomaly detection to find the operation that failed to compute "
+                    "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+        return ("one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{tname} {shape}]{what} is at version {self.vc[0]}; "
+                f"expected version {self.version} instead. {hint}")
+
+
+def _short_name(node):
+    """PyTorch's name of a node in messages: ``MulBackward0`` -> ``Mul``."""
+    return re.sub(r"Backward\d*$", "", node.name())
 
 
 def _legacy_name(dt):
@@ -212,10 +249,11 @@ class _FunctionMeta(type):
 class Function(metaclass=_FunctionMeta):
     """``torch.autograd.Function``: subclass it with static ``forward`` and ``backward``.
 
-    ``forward(ctx, *args)`` receives tensors and returns a tensor or a tuple;
-    ``backward(ctx, *grad_outputs)`` returns one gradient (or None) per forward
-    argument.  Alternatively ``forward(*args)`` plus
-    ``setup_context(ctx, inputs, output)``.  Call it through ``apply``.
+    ``forward(ctx, *args)`` receives tensors (grad recording off) and returns a
+    tensor or a tuple; ``backward(ctx, *grad_outputs)`` returns one gradient (or
+    None) per forward argument.  Alternatively ``forward(*args)`` plus
+    ``setup_context(ctx, inputs, output)``.  Call it through ``apply``; the
+    graph node is named ``<ClassName>Backward`` as in PyTorch.
     """
 
     _array_forward = False
@@ -226,8 +264,13 @@ class Function(metaclass=_FunctionMeta):
     def __init__(self, *args, **kwargs):
         pass
 
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. "
+                           "Please use new-style autograd function with static forward method. "
+                           "(Example: https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+
     @staticmethod
-    def forward(ctx, *args, **kwargs):
+    def forward(*args, **kwargs):
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
 
     @staticmethod
@@ -237,7 +280,12 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        return _NOT_OVERRIDDEN
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function "
+                                  "to use it with forward mode AD.")
 
     vjp = backward
 
@@ -246,7 +294,12 @@ class Function(metaclass=_FunctionMeta):
         return _apply_tensor_function(cls, args, kwargs)
 
 
-_NOT_OVERRIDDEN = object()
+_BASE_SETUP = Function.__dict__["setup_context"]
+_BASE_BACKWARD = Function.__dict__["backward"]
+_BASE_VJP = Function.__dict__["vjp"]
+
+InplaceFunction = Function
+NestedIOFunction = Function
 
 
 class _NullCtx:
@@ -294,13 +347,14 @@ class Op(Function):
 
 # ---------------------------------------------------------------------- apply
 def _late_imports():
-    global Tensor, result_type_of, from_np, bfloat16, round_bf16, _engine
+    global Tensor, result_type_of, bfloat16, round_bf16, _engine
     from .._tensor import Tensor
-    from .._dtype import result_type_of, _FROM_NP as from_np, bfloat16, round_to_bfloat16 as round_bf16
+    from .._dtype import result_type_of, bfloat16, round_to_bfloat16 as round_bf16
     from . import engine as _engine
 
 
 Tensor = None
+_NO_EDGE = (None, 0)
 
 
 def apply_op(cls, args, kwargs):
@@ -311,7 +365,6 @@ def apply_op(cls, args, kwargs):
     requires = False
     first_dt = None
     mixed = False
-    bf16 = False
     for a in args:
         if isinstance(a, Tensor):
             arrays.append(a._data)
@@ -322,39 +375,49 @@ def apply_op(cls, args, kwargs):
                 first_dt = dt
             elif dt is not first_dt:
                 mixed = True
-            if dt is bfloat16:
-                bf16 = True
         else:
             arrays.append(a)
             if a is not None:
                 mixed = True
-    result_dtype = None
-    if cls.promote and mixed:
+    bf16 = first_dt is bfloat16
+    if mixed and cls.promote:
         result_dtype = result_type_of([a for a in args if a is not None])
         np_dt = result_dtype.np_dtype
         for i, a in enumerate(args):
             if isinstance(a, Tensor) and arrays[i].dtype != np_dt:
                 arrays[i] = arrays[i].astype(np_dt)
         bf16 = result_dtype is bfloat16
-    record = requires and _state.grad_enabled
-    ctx = cls._node_class() if record else NULL_CTX
-    out = cls.forward(ctx, *arrays, **kwargs)
-    if type(out) is tuple:
+    if requires and _state.grad_enabled:
+        ctx = cls._node_class()
+        ctx._saved = None
+        out = cls.forward(ctx, *arrays, **kwargs)
+    else:
+        out = cls.forward(NULL_CTX, *arrays, **kwargs)
+        if out.__class__ is tuple:
+            return tuple(_wrap(o, bf16) for o in out)
+        result = _wrap(out, bf16)
+        if cls.is_view:
+            _make_view(result, args[0], False)
+        return result
+    # ---- record the node
+    if out.__class__ is tuple:
         outs = tuple(_wrap(o, bf16) for o in out)
+        results = outs
     else:
         outs = None
         result = _wrap(out, bf16)
+        results = (result,)
         if cls.is_view:
-            _make_view(result, args[0])
-    if not record:
-        return result if outs is None else outs
-    # ---- build the node
+            _make_view(result, args[0], True)
     ctx._seq = next(_seq)
-    needs, nexts, meta = [], [], []
+    needs = []
+    nexts = []
+    meta = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             needs.append(True)
-            nexts.append(_edge(a))
+            fn = a.grad_fn
+            nexts.append((fn, a._output_nr) if fn is not None else (_leaf_edge(a), 0))
             meta.append((a._data.shape, a._dtype))
         else:
             needs.append(False)
@@ -364,47 +427,75 @@ def apply_op(cls, args, kwargs):
     ctx.next_functions = tuple(nexts)
     ctx._input_meta = meta
     if anomaly_state.enabled:
-        ctx._trace = traceback.format_stack()[:-2]
-    results = (result,) if outs is None else outs
-    ctx._output_meta = [(r._data.shape, r._dtype) for r in results]
+        ctx._trace = traceback.format_stack()[:-3]
     non_diff = ctx._non_diff
+    ometa = []
     for i, r in enumerate(results):
+        dt = r._dtype
+        ometa.append((r._data.shape, dt, r._device))
         if non_diff is not None and any(r._data is nd for nd in non_diff):
             continue
-        if r._dtype.is_floating_point or r._dtype.is_complex:
+        if dt.is_floating_point or dt.is_complex:
             r.grad_fn = ctx
             r._output_nr = i
             r._requires_grad = True
-    if ctx._to_save is not None:
-        ctx._saved = _resolve_saved(ctx._to_save, args, arrays, results)
+    ctx._output_meta = ometa
+    to_save = ctx._to_save
+    if to_save is not None:
+        ctx._saved = _resolve_saved(to_save, args, arrays, results)
         ctx._to_save = None
     return result if outs is None else outs
 
 
-_NO_EDGE = (None, 0)
-
-
 def _wrap(arr, bf16):
     t = Tensor._make(arr)
-    if bf16 and t._dtype.np_dtype.kind == "f" and arr.dtype.itemsize == 4:
+    if bf16 and arr.dtype.kind == "f" and arr.dtype.itemsize == 4:
         t._data = round_bf16(t._data)
         t._dtype = bfloat16
     return t
+
+
+def _leaf_edge(t):
+    """The AccumulateGrad node of leaf ``t`` (cached on the tensor while the graph lives)."""
+    ref = t._grad_acc
+    if ref is not None:
+        acc = ref()
+        if acc is not None:
+            return acc
+    return _engine.grad_accumulator(t)
 
 
 def _edge(t):
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
-    return (_engine.grad_accumulator(t), 0)
+    return (_leaf_edge(t), 0)
 
 
-def _make_view(view, src):
-    base = src._base if src._base is not None else src
-    if base._vc is None:
-        base._vc = [0]
+def _make_view(view, src, track=False):
+    """Make ``view`` share ``src``'s base and version counter.
+
+    ``track``: the view is part of a graph; remember it on its base so that an
+    in-place change of the base (or of another view) can re-route its grad_fn.
+    """
+    base = src._base
+    if base is None:
+        base = src
+    vc = base._vc
+    if vc is None:
+        vc = base._vc = [0]
     view._base = base
-    view._vc = base._vc
+    view._vc = vc
+    if track and base.grad_fn is not None:
+        ex = base._extra
+        if ex is None:
+            ex = base._extra = {}
+        views = ex.get("views")
+        if views is None:
+            views = ex["views"] = []
+        elif len(views) > 64:
+            views[:] = [r for r in views if r() is not None]
+        views.append(weakref.ref(view))
 
 
 def _resolve_saved(to_save, args, arrays, results):
@@ -420,15 +511,19 @@ def _resolve_saved(to_save, args, arrays, results):
         else:
             for i, r in enumerate(results):
                 if x is r._data:
-                    if r._vc is None:
-                        r._vc = [0]
-                    saved.append(SavedTensor(array=r._data, vc=r._vc, output_nr=i, dtype=r._dtype)
-                                 if r.grad_fn is not None else SavedTensor(r))
+                    if r.grad_fn is not None:
+                        vc = r._vc
+                        if vc is None:
+                            vc = r._vc = [0]
+                        saved.append(SavedTensor(array=x, vc=vc, output_nr=i, dtype=r._dtype))
+                    else:
+                        saved.append(SavedTensor(r))
                     break
             else:
                 if isinstance(x, Tensor):
                     saved.append(SavedTensor(x))
                 else:
+                    # an intermediate array (e.g. a promoted copy of an input)
                     saved.append(SavedTensor(Tensor._make(x)))
     return saved
 
@@ -437,11 +532,14 @@ def _apply_tensor_function(cls, args, kwargs):
     """``Function.apply`` for user functions: forward on tensors under no_grad."""
     if Tensor is None:
         _late_imports()
-    tensor_args = [a for a in args if isinstance(a, Tensor)]
-    record = _state.grad_enabled and any(t.requires_grad for t in tensor_args)
+    tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    record = _state.grad_enabled and any(args[i]._requires_grad for i in tensor_pos)
     ctx = cls._node_class()
+    ctx._saved = None
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad and record for a in args)
-    custom_setup = cls.setup_context is not Function.setup_context
+    custom_setup = cls.__dict__.get("setup_context", _BASE_SETUP) is not _BASE_SETUP or any(
+        "setup_context" in k.__dict__ and k.__dict__["setup_context"] is not _BASE_SETUP
+        for k in cls.__mro__[1:] if k is not Function)
     prev = _state.grad_enabled
     _state.grad_enabled = False
     try:
@@ -455,63 +553,137 @@ def _apply_tensor_function(cls, args, kwargs):
     is_tuple = isinstance(output, tuple)
     outs = list(output) if is_tuple else [output]
     dirty = ctx._dirty or ()
+    non_diff = ctx._non_diff or ()
+    inputs = [args[i] for i in tensor_pos]
     for i, o in enumerate(outs):
-        if isinstance(o, Tensor) and any(o is a for a in tensor_args) and not any(o is d for d in dirty):
-            outs[i] = o._alias()     # returning an input as-is gives a new tensor, as in PyTorch
+        if isinstance(o, Tensor) and any(o is a for a in inputs) and not any(o is d for d in dirty):
+            outs[i] = o._alias()     # returning an input as-is gives a new tensor (a view), as in PyTorch
+    for d in dirty:
+        if not any(d is o for o in outs):
+            raise RuntimeError("Some elements marked as dirty during the forward method were not "
+                               "returned as output. The inputs that are modified inplace must all "
+                               "be outputs of the Function.")
     if record:
         ctx._seq = next(_seq)
-        ctx.next_functions = tuple(
-            _edge(a) if isinstance(a, Tensor) and a._requires_grad else _NO_EDGE for a in args)
-        ctx._input_meta = [(a._data.shape, a._dtype) if isinstance(a, Tensor) else None
-                           for a in args]
-        ctx._output_meta = [(o._data.shape, o._dtype) if isinstance(o, Tensor) else None
-                            for o in outs]
+        ctx._edge_index = tuple(tensor_pos)
+        nexts = []
+        meta = []
+        for i in tensor_pos:
+            a = args[i]
+            if a._requires_grad:
+                nexts.append(_edge(a))
+                meta.append((a._data.shape, a._dtype))
+            else:
+                nexts.append(_NO_EDGE)
+                meta.append(None)
+        ctx.next_functions = tuple(nexts)
+        ctx._input_meta = meta
         if anomaly_state.enabled:
-            ctx._trace = traceback.format_stack()[:-2]
-        non_diff = ctx._non_diff or ()
+            ctx._trace = traceback.format_stack()[:-3]
+        ometa = []
         for i, o in enumerate(outs):
             if not isinstance(o, Tensor):
+                ometa.append(None)
                 continue
+            ometa.append((o._data.shape, o._dtype, o._device))
             if any(o is d for d in dirty):
                 o._check_inplace()
-            if any(o is nd for nd in non_diff):
+                if o._base is not None and o._base.grad_fn is not None:
+                    raise NotImplementedError("Ember does not support mark_dirty on a view of a "
+                                              "tensor that is part of a graph")
+            if any(o is nd for nd in non_diff) or not (o._dtype.is_floating_point or
+                                                       o._dtype.is_complex):
                 o._requires_grad = False
                 continue
             o.grad_fn = ctx
             o._output_nr = i
             o._requires_grad = True
-        if ctx._to_save is not None:
+        ctx._output_meta = ometa
+        to_save = ctx._to_save
+        if to_save is not None:
             saved = []
-            for x in ctx._to_save:
+            for k, x in enumerate(to_save):
                 if x is None:
                     saved.append(None)
-                elif any(x is o for o in outs) and x.grad_fn is ctx:
-                    if x._vc is None:
-                        x._vc = [0]
-                    saved.append(SavedTensor(array=x._data, vc=x._vc, output_nr=x._output_nr,
+                elif not isinstance(x, Tensor):
+                    raise TypeError("save_for_backward can only save variables, but argument "
+                                    f"{k} is of type {type(x).__name__}")
+                elif x.grad_fn is ctx and any(x is o for o in outs):
+                    vc = x._vc
+                    if vc is None:
+                        vc = x._vc = [0]
+                    saved.append(SavedTensor(array=x._data, vc=vc, output_nr=x._output_nr,
                                              dtype=x._dtype))
                 else:
                     saved.append(SavedTensor(x))
             ctx._saved = saved
             ctx._to_save = None
-    else:
-        if ctx._to_save is not None:
-            ctx._saved = [None if x is None else SavedTensor(x) for x in ctx._to_save]
     for o in outs:
         if isinstance(o, Tensor) and any(o is d for d in dirty):
             o._bump_version()
     return tuple(outs) if is_tuple else outs[0]
 
 
+def _function_backward(node, grads):
+    """Call a user Function's backward; map its per-argument results to tensor inputs."""
+    fn = node._fn
+    back = fn.backward
+    if fn.__dict__.get("backward") is None and fn.vjp is not _BASE_VJP:
+        back = fn.vjp
+    result = back(node, *grads)
+    if type(result) is not tuple:
+        result = (result,)
+    n_args = len(node.needs_input_grad)
+    if len(result) != n_args:
+        if len(result) > n_args and all(g is None for g in result[n_args:]):
+            result = result[:n_args]
+        else:
+            raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                               f"(expected {n_args}, got {len(result)})")
+    index = node._edge_index
+    pos = set(index)
+    for i, g in enumerate(result):
+        if g is not None and i not in pos:
+            raise RuntimeError(f"function {node.name()} returned a gradient different than None at "
+                               f"position {i + 1}, but the corresponding forward input was not a "
+                               "Variable")
+    return tuple(result[i] for i in index)
+
+
 def once_differentiable(fn):
-    """Mark a backward as not differentiable again: it runs with grad recording off."""
-    import functools
+    """Mark a backward as not differentiable again: it runs with grad recording off, and
+    differentiating its results (``create_graph=True``) raises when that is attempted."""
 
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with grad_mode.no_grad():
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args)
+        if not _state.grad_enabled:
+            return outputs
+        requires = any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        if not requires:
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        wrapped = tuple(_DelayedError.apply(o) if isinstance(o, Tensor) and
+                        (o._dtype.is_floating_point or o._dtype.is_complex) else o for o in outs)
+        return wrapped[0] if single else wrapped
     return wrapper
+
+
+class _DelayedError(Op):
+    """Stands in the graph for a once-differentiable backward: differentiating it raises."""
+
+    node_name = "DelayedError"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
 
 
 # ---------------------------------------------------------------------- in-place
@@ -520,7 +692,9 @@ def apply_inplace(cls, self, args, kwargs):
 
     The graph is rewritten as PyTorch does: ``self`` gets the op's node as its
     ``grad_fn``; when ``self`` is a view, its base gets a ``CopySlices`` node
-    that routes the gradient of the viewed region through the op.
+    that routes the gradient of the viewed region through the op, and the
+    view becomes an ``AsStridedBackward0`` of the base.  Other views of the same
+    base that are part of a graph are re-routed through the base the same way.
     """
     if Tensor is None:
         _late_imports()
@@ -546,18 +720,25 @@ def apply_inplace(cls, self, args, kwargs):
         _check_cast(result_type_of([a for a in operands if a is not None]), self._dtype)
     result = apply_op(cls, (old,) + args, kwargs)
     node = result.grad_fn
-    if node is not None and node._saved is not None:
+    if node is not None and node._saved:
         for s in node._saved:   # the op saved self's array: keep a copy, self is overwritten next
             if s is not None and s.tensor is old:
                 s.tensor = old.clone()
+                s.vc = s.tensor._vc = [0]
+                s.version = 0
     self._write(result._data)
     self._bump_version()
-    if self._base is not None and node is not None:
+    if node is None:
+        return self
+    if self._base is not None:
         _engine.rebase_view(self, node)
-    elif node is not None:
+    else:
         self.grad_fn = node
         self._output_nr = 0
         self._requires_grad = True
+        ex = self._extra
+        if ex is not None and ex.get("views"):
+            _engine.refresh_views(self, None)
     return self
 
 

@@ -2,7 +2,9 @@
 and their ``*_like``, ``arange``, the legacy constructors."""
 
 import builtins
+import collections.abc
 import numbers
+import warnings
 
 import numpy as np
 
@@ -18,94 +20,274 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "emp
 
 def make_tensor(arr, dtype=None, device=None, requires_grad=False):
     """Wrap array ``arr`` (already of ``dtype``'s storage type) as a tensor on ``device``."""
+    if dtype is D.bfloat16:
+        arr = D.round_to_bfloat16(arr)
     if device is not None and device.type == "cuda":
         xp = array_module(device)
         with xp.cuda.Device(device.index):
             arr = xp.asarray(arr)
     t = Tensor._make(arr, dtype)
-    if dtype is D.bfloat16:
-        t._data = D.round_to_bfloat16(arr) if device is None or device.type == "cpu" else arr
     if requires_grad:
-        t.requires_grad = True
+        _set_requires_grad(t)
     return t
 
 
+def _set_requires_grad(t):
+    if not (t._dtype.is_floating_point or t._dtype.is_complex):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    t._requires_grad = True
+
+
+# ---------------------------------------------------------------------- torch.tensor from data
+# How PyTorch reads nested Python data (torch/csrc/utils/tensor_new.cpp), step by step:
+#   1. the shape comes from the chain of first elements (``compute_sizes``);
+#   2. without ``dtype`` the dtype is the promotion of every leaf's dtype
+#      (``infer_scalar_type``: bool, int64, the default float/complex, a tensor's
+#      or NumPy value's own dtype);
+#   3. every leaf is stored with a checked conversion to the target dtype, with
+#      PyTorch's errors for ragged data and values that do not fit.
+_PY_SCALARS = (bool, int, float, complex)
+_SEQ_TYPES = (list, tuple)
+
+
+def _is_sequence(x):
+    return isinstance(x, (list, tuple, range, np.ndarray)) or (
+        isinstance(x, collections.abc.Sequence) and not isinstance(x, (str, bytes, Tensor)))
+
+
+def _compute_sizes(data):
+    sizes = []
+    seq = data
+    while True:
+        if isinstance(seq, np.ndarray):
+            if seq.ndim == 0 and sizes:
+                raise TypeError("len() of unsized object")
+            sizes.extend(seq.shape)
+            break
+        if isinstance(seq, (str, bytes)) and sizes:
+            raise ValueError(f"too many dimensions '{type(seq).__name__}'")
+        if not _is_sequence(seq):
+            break
+        n = len(seq)
+        sizes.append(n)
+        if n == 0:
+            break
+        first = seq[0]
+        if isinstance(first, np.ndarray) and not isinstance(seq, np.ndarray) and first.ndim:
+            warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. "
+                          "Please consider converting the list to a single numpy.ndarray with "
+                          "numpy.array() before converting to a tensor.", UserWarning, stacklevel=4)
+        seq = first
+    return tuple(sizes)
+
+
+def _scalar_dtype(x):
+    """PyTorch's ``infer_scalar_type`` for one non-sequence value."""
+    t = type(x)
+    if t is float:
+        return D.get_default_dtype()
+    if t is int:
+        return D.int64
+    if t is bool:
+        return D.bool
+    if t is complex:
+        return D.default_complex_dtype()
+    if isinstance(x, Tensor):
+        return x._dtype
+    if isinstance(x, (np.ndarray, np.generic)):
+        return D.from_numpy_dtype(x.dtype)
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
+    if isinstance(x, bool):
+        return D.bool
+    if isinstance(x, numbers.Integral):
+        return D.int64
+    if isinstance(x, numbers.Real):
+        return D.get_default_dtype()
+    if isinstance(x, numbers.Complex):
+        return D.default_complex_dtype()
+    raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+
+
 def _infer_dtype(data):
-    """PyTorch's dtype inference for nested Python data: bool < int64 < default float < complex."""
-    cat = -1
-    stack = [data]
-    tensor_dt = None
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Tensor):
-            tensor_dt = x._dtype if tensor_dt is None else D.promote_types(tensor_dt, x._dtype)
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, np.ndarray):
-            tensor_dt = D.from_numpy_dtype(x.dtype) if tensor_dt is None else \
-                D.promote_types(tensor_dt, D.from_numpy_dtype(x.dtype))
-        elif isinstance(x, (bool, np.bool_)):
-            cat = max(cat, 0)
-        elif isinstance(x, numbers.Integral):
-            cat = max(cat, 1)
-        elif isinstance(x, numbers.Real):
-            cat = max(cat, 2)
-        elif isinstance(x, numbers.Complex):
-            cat = max(cat, 3)
+    """The dtype ``torch.tensor(data)`` gives: the promotion of all leaves' dtypes."""
+    if not _is_sequence(data) or isinstance(data, np.ndarray):
+        return _scalar_dtype(data)
+    result = None
+    frontier = [data]
+    while frontier:
+        nxt = []
+        for x in frontier:
+            t = type(x)
+            if t is list or t is tuple:
+                if x:
+                    nxt.extend(x)
+                    continue
+                dt = D.get_default_dtype()
+            elif t is int:
+                dt = D.int64
+            elif t is float:
+                dt = D.get_default_dtype()
+            elif _is_sequence(x) and not isinstance(x, np.ndarray):
+                if len(x):
+                    nxt.extend(x)
+                    continue
+                dt = D.get_default_dtype()
+            else:
+                dt = _scalar_dtype(x)
+            result = dt if result is None else D.promote_types(result, dt)
+        frontier = nxt
+    return result
+
+
+def _flatten(data, sizes):
+    """The leaves of ``data`` in order, checked against ``sizes`` as PyTorch checks them."""
+    level = [data]
+    for n in sizes:
+        kinds = set(map(type, level))
+        if not kinds <= {list, tuple} or set(map(len, level)) != {n}:
+            out = []
+            _flatten_slow(data, sizes, 0, out)
+            return out
+        level = [y for s in level for y in s]
+    return level
+
+
+def _flatten_slow(obj, sizes, dim, out):
+    if dim == len(sizes):
+        out.append(obj)
+        return
+    if isinstance(obj, np.ndarray):
+        if obj.ndim == 0:
+            raise TypeError("len() of unsized object")
+        for i, (got, want) in enumerate(zip(obj.shape, sizes[dim:])):
+            if got != want:
+                raise ValueError(f"expected sequence of length {want} at dim {dim + i} (got {got})")
+        rest = len(sizes) - dim
+        if obj.ndim < rest:
+            raise TypeError("not a sequence")
+        out.extend(obj.reshape(-1).tolist() if obj.ndim == rest else
+                   list(obj.reshape((-1,) + obj.shape[rest:])))
+        return
+    if not _is_sequence(obj):
+        raise TypeError("not a sequence")
+    n = len(obj)
+    if n != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {n})")
+    for x in obj:
+        _flatten_slow(x, sizes, dim + 1, out)
+
+
+def _unpack_leaf(x, dtype):
+    """One leaf as a Python number for ``dtype``, with PyTorch's errors for what cannot be."""
+    integral = dtype._category <= 1
+    if isinstance(x, Tensor):
+        if integral and (x._dtype.is_floating_point or x._dtype.is_complex
+                         or x._data.size != 1):
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        if x._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return x.item()
+    if isinstance(x, np.generic):
+        if integral and dtype is not D.bool and not isinstance(x, (np.integer, np.float64)):
+            raise TypeError(f"'numpy.{type(x).__name__}' object cannot be interpreted as an integer")
+        return x.item()
+    if isinstance(x, _PY_SCALARS):
+        return x
+    if isinstance(x, numbers.Integral):
+        return int(x)
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if integral:
+        raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+    raise TypeError(f"must be real number, not {type(x).__name__}")
+
+
+def _overflow(dtype):
+    return RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+
+
+def _leaves_to_array(leaves, dtype, shape):
+    """Store Python numbers as ``dtype`` with PyTorch's checked conversions."""
+    kinds = set(map(type, leaves))
+    if not kinds <= set(_PY_SCALARS):
+        leaves = [_unpack_leaf(x, dtype) for x in leaves]
+        kinds = set(map(type, leaves))
+    cat = dtype._category
+    np_dt = dtype.np_dtype
+    if cat == D._BOOL:
+        arr = np.array([x != 0 for x in leaves], dtype=np.bool_)
+    elif cat == D._INT:
+        if complex in kinds:
+            raise TypeError("'complex' object cannot be interpreted as an integer")
+        info = np.iinfo(np_dt)
+        hi = builtins.int(info.max)
+        lo = builtins.int(info.min) if dtype.is_signed else -hi
+        if float in kinds:
+            arr = np.array(leaves, dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                if not (np.isfinite(arr).all() and (arr >= lo).all() and (arr <= hi).all()):
+                    raise _overflow(dtype)
+            arr = np.trunc(arr)
         else:
-            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
-    by_cat = {-1: D.get_default_dtype(), 0: D.bool, 1: D.int64, 2: D.get_default_dtype(),
-              3: D.default_complex_dtype()}
-    if tensor_dt is not None:
-        if cat <= tensor_dt._category:
-            return tensor_dt
-        return by_cat[cat] if cat < 2 or tensor_dt._category < 2 else D.promote_types(tensor_dt, by_cat[cat])
-    return by_cat[cat]
+            try:
+                arr = np.array(leaves, dtype=np.int64)
+            except OverflowError:
+                if dtype is not D.uint64:
+                    raise ValueError("Overflow when unpacking long long") from None
+                if builtins.min(leaves) < 0:
+                    raise OverflowError("can't convert negative int to unsigned") from None
+                arr = np.array(leaves, dtype=np.uint64)
+            if dtype is D.uint64 and arr.dtype == np.int64 and arr.size and arr.min() < 0:
+                raise OverflowError("can't convert negative int to unsigned")
+            if hi < 2 ** 63 - 1 and arr.size and (arr.min() < lo or arr.max() > hi):
+                raise _overflow(dtype)
+        arr = arr.astype(np_dt)
+    elif cat == D._FLOAT:
+        if complex in kinds:
+            raise TypeError("must be real number, not complex")
+        try:
+            arr = np.array(leaves, dtype=np.float64)
+        except OverflowError:
+            arr = np.array([float(x) for x in leaves], dtype=np.float64)
+        with np.errstate(over="ignore"):
+            arr = arr.astype(np_dt)
+    else:
+        arr = np.array(leaves, dtype=np.complex128).astype(np_dt)
+    return arr.reshape(shape)
 
 
-def _nested_to_array(data, np_dtype):
-    if isinstance(data, (list, tuple)):
-        _check_ragged(data)
-        if any(isinstance(x, Tensor) for x in data) or any(isinstance(x, (list, tuple)) for x in data):
-            return np.array([_nested_to_array(x, np_dtype) for x in data], dtype=np_dtype) \
-                if len(data) else np.array([], dtype=np_dtype)
-        return np.array(data, dtype=np_dtype)
-    if isinstance(data, Tensor):
-        if data._data.size != 1 and data._data.ndim == 0:
-            pass
-        return np.asarray(data._data.get() if data.is_cuda else data._data).astype(np_dtype)
-    return np.array(data, dtype=np_dtype)
+def _array_from_data(data, dtype):
+    """``(array, dtype)`` for Python data: nested sequences, numbers, NumPy scalars, 0-dim tensors."""
+    sizes = _compute_sizes(data)
+    if dtype is None:
+        dtype = _infer_dtype(data)
+    numel = 1
+    for n in sizes:
+        numel *= n
+    if numel == 0:
+        return np.zeros(sizes, dtype.np_dtype), dtype
+    leaves = _flatten(data, sizes) if sizes else [data]
+    return _leaves_to_array(leaves, dtype, sizes), dtype
 
 
-def _check_ragged(data):
-    lens = None
-    for x in data:
-        if isinstance(x, (list, tuple)):
-            n = len(x)
-        elif isinstance(x, Tensor):
-            n = x.shape[0] if x.ndim else None
-        else:
-            n = None
-        if lens is None:
-            lens = ("seq", n) if n is not None else ("scalar", None)
-        else:
-            kind = "seq" if n is not None else "scalar"
-            if kind != lens[0] or n != lens[1]:
-                if kind == "seq" and lens[0] == "seq":
-                    raise ValueError(f"expected sequence of length {lens[1]} at dim 1 (got {n})")
-                raise TypeError("not a sequence" if lens[0] == "seq" else
-                                f"expected Number but got {type(x).__name__}")
+_MISSING = object()
 
 
-def tensor(data=None, *args, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """``torch.tensor``: always copies ``data`` (nested lists, numbers, arrays, tensors)."""
-    if data is None and not args:
+def tensor(data=_MISSING, *args, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """``torch.tensor``: a new tensor that copies ``data``.
+
+    ``data`` may be a number, a (nested) list or tuple of numbers and 0-dim
+    tensors, a NumPy array or scalar, or a tensor.  The dtype is inferred as
+    PyTorch infers it (promotion over all values; NumPy values keep their
+    dtype) and ragged data raises PyTorch's errors.
+    """
+    if data is _MISSING:
         raise TypeError('tensor() missing 1 required positional arguments: "data"')
     if args:
         raise TypeError(f"tensor() takes 1 positional argument but {len(args) + 1} were given")
     device = as_device(device)
     if isinstance(data, Tensor):
-        import warnings
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                       "requires_grad_(True), rather than torch.tensor(sourceTensor).",
@@ -114,65 +296,102 @@ def tensor(data=None, *args, dtype=None, device=None, requires_grad=False, pin_m
         t._base = None
         t._vc = None
         if requires_grad:
-            t.requires_grad = True
+            _set_requires_grad(t)
         return t
-    if isinstance(data, np.ndarray) and dtype is None:
-        dtype = D.from_numpy_dtype(data.dtype)
-        arr = np.array(data, copy=True)
+    if isinstance(data, np.ndarray):
+        src = _check_numpy(data)
+        arr = np.array(data, copy=True, order="K")
+        if dtype is not None and dtype.np_dtype != arr.dtype:
+            with np.errstate(invalid="ignore", over="ignore"):
+                arr = arr.astype(dtype.np_dtype) if dtype.is_complex or arr.dtype.kind != "c" \
+                    else arr.real.astype(dtype.np_dtype)
+        else:
+            dtype = src
     else:
-        if dtype is None:
-            dtype = _infer_dtype(data)
-        if isinstance(data, (str, bytes)):
-            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-        arr = _nested_to_array(data, dtype.np_dtype)
-    if arr.dtype != dtype.np_dtype:
-        arr = arr.astype(dtype.np_dtype)
-    return make_tensor(np.asarray(arr, order="C"), dtype, device, requires_grad)
+        arr, dtype = _array_from_data(data, dtype)
+    return make_tensor(arr, dtype, device, requires_grad)
 
 
-def as_tensor(data, dtype=None, device=None):
-    """``torch.as_tensor``: shares memory with a tensor or NumPy array when dtype and device allow."""
-    device = as_device(device)
-    if isinstance(data, Tensor):
-        return data.to(dtype=dtype, device=device) if (dtype or device) else data
-    if isinstance(data, np.ndarray) and (device is None or device.type == "cpu"):
-        t = from_numpy(data)
-        return t if dtype is None or dtype is t._dtype else t.to(dtype)
-    return tensor(data, dtype=dtype, device=device)
+def _check_numpy(arr):
+    """The Ember dtype of a NumPy array PyTorch can take, or PyTorch's error."""
+    if any(s < 0 for s in arr.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
+    dt = D.from_numpy_dtype(arr.dtype)
+    if arr.dtype.byteorder not in "=|":
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    return dt
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    """``torch.asarray``: like ``as_tensor``; ``copy=True`` forces a copy, False forbids one."""
-    if copy:
-        t = tensor(obj.detach() if isinstance(obj, Tensor) else obj, dtype=dtype, device=device) \
-            if not isinstance(obj, Tensor) else obj.detach().to(dtype=dtype, device=device, copy=True)
-    else:
-        t = as_tensor(obj, dtype=dtype, device=device)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+_warned_readonly = [False]
 
 
 def from_numpy(ndarray):
     """``torch.from_numpy``: a tensor sharing memory with ``ndarray``."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if not ndarray.flags.writeable:
-        import warnings
+    dt = _check_numpy(ndarray)
+    if not ndarray.flags.writeable and not _warned_readonly[0]:
+        _warned_readonly[0] = True
         warnings.warn("The given NumPy array is not writable, and PyTorch does not support "
                       "non-writable tensors. This means writing to this tensor will result in "
                       "undefined behavior. You may want to copy the array to protect its data or "
                       "make it writable before converting it to a tensor. This type of warning will "
                       "be suppressed for the rest of this program.", UserWarning, stacklevel=2)
-    if any(s < 0 for s in ndarray.strides):
-        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
-                         "with negative strides are not currently supported. (You can probably "
-                         "work around this by making a copy of your array  with array.copy().) ")
-    dt = D.from_numpy_dtype(ndarray.dtype)
-    if ndarray.dtype.byteorder not in "=|":
-        raise ValueError("given numpy array has byte order different from the native byte order. "
-                         "Conversion between byte orders is currently not supported.")
     return Tensor._make(ndarray, dt)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``torch.as_tensor``: shares memory with a tensor or NumPy array when dtype and device allow.
+
+    A tensor is returned as is (or converted with ``.to``, keeping the graph);
+    a NumPy array is wrapped without a copy; anything else is copied as by
+    ``torch.tensor``.
+    """
+    device = as_device(device)
+    if isinstance(data, Tensor):
+        return data.to(dtype=dtype, device=device) if (dtype or device) else data
+    if isinstance(data, np.ndarray):
+        t = from_numpy(data)
+        if dtype is not None and dtype is not t._dtype:
+            t = t.to(dtype)
+        if device is not None and device != t._device:
+            t = t.to(device)
+        return t
+    return tensor(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``torch.asarray``: shares memory with tensors, NumPy arrays and buffers when possible.
+
+    ``copy=True`` always copies; ``copy=False`` raises PyTorch's ValueError when
+    sharing is impossible (another dtype or device, or a Python sequence).
+    """
+    device = as_device(device)
+    if isinstance(obj, (Tensor, np.ndarray)):
+        t = obj if isinstance(obj, Tensor) else from_numpy(obj)
+        same = (dtype is None or dtype is t._dtype) and (device is None or device == t._device)
+        if copy is False and not same:
+            if dtype is not None and dtype is not t._dtype:
+                raise ValueError(f"can't alias tensor with dtype '{t._dtype._scalar_name}' into "
+                                 f"dtype '{dtype._scalar_name}'.")
+            raise ValueError(f"can't alias tensor on device '{t._device}' into device '{device}'.")
+        if copy:
+            t = t.detach().to(dtype=dtype, device=device, copy=True)
+            t._base = None
+            t._vc = None
+        elif not same:
+            t = t.detach().to(dtype=dtype, device=device)
+    else:
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        t = tensor(obj, dtype=dtype, device=device)
+    if requires_grad:
+        t = t.detach() if t is obj else t
+        _set_requires_grad(t)
+    return t
 
 
 # ---------------------------------------------------------------------- filled tensors

@@ -1,0 +1,7 @@
+"""``torch.optim``: optimizers and ``lr_scheduler``."""
+
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]

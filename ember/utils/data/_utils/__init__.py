@@ -1,0 +1,1 @@
+from . import collate, fetch, worker  # noqa: F401
