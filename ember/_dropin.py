@@ -20,6 +20,7 @@ import types
 __all__ = ["install_as_torch", "run_script", "EmberNotImplementedError"]
 
 _NAMES = None
+_STANDINS = {}
 
 
 class EmberNotImplementedError(NotImplementedError, AttributeError):
@@ -45,9 +46,9 @@ def standin_submodule(torch_module_name, name):
     torch_names(torch_module_name)
     if full not in _NAMES:
         return None
-    mod = sys.modules.get(full)
+    mod = _STANDINS.get(full)
     if mod is None:
-        mod = _StandIn(full)
+        mod = _STANDINS[full] = _StandIn(full)
     return mod
 
 

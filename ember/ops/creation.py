@@ -3,6 +3,7 @@ and their ``*_like``, ``arange``, the legacy constructors."""
 
 import builtins
 import collections.abc
+import math
 import numbers
 import warnings
 
@@ -11,10 +12,12 @@ import numpy as np
 from .. import _dtype as D
 from .._device import CPU, array_module, as_device, device_of_array
 from .._tensor import Tensor, tensor_method
+from ..autograd.function import Op
+from ._util import xp_of
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
            "zeros_like", "ones_like", "empty_like", "full_like", "arange", "empty_strided",
-           "scalar_tensor", "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor",
+           "scalar_tensor", "linspace", "logspace", "eye", "complex", "polar", "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor",
            "BoolTensor", "HalfTensor", "ByteTensor", "CharTensor", "ShortTensor", "BFloat16Tensor"]
 
 
@@ -397,70 +400,135 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 # ---------------------------------------------------------------------- filled tensors
 def size_args(size, fname="zeros"):
     """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(torch.Size(...))``."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+    if len(size) == 1 and not isinstance(size[0], (builtins.int, np.integer, Tensor)):
+        if not isinstance(size[0], (tuple, list)):
+            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(size[0]).__name__}")
         size = size[0]
     out = []
-    for s in size:
-        if isinstance(s, Tensor):
-            s = int(s.item())
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, but "
-                            f"found element of type {type(s).__name__} at pos {len(out)}")
+    for i, s in enumerate(size):
+        if isinstance(s, Tensor) and s._data.size == 1 and not s._dtype.is_floating_point:
+            s = s.item()
+        if not isinstance(s, (builtins.int, np.integer)) or isinstance(s, builtins.bool):
+            raise TypeError(f"{fname}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got "
+                            f"{type(s).__name__}\"")
+        out.append(builtins.int(s))
+    for s in out:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-        out.append(int(s))
+            raise RuntimeError(f"{fname}: Dimension size must be non-negative.")
     return tuple(out)
+
+
+def _check_dtype(dtype, fname):
+    if dtype is not None and not isinstance(dtype, D.dtype):
+        raise TypeError(f"{fname}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
 
 
 def _filled(fill, size, dtype, device, requires_grad, fname):
     shape = size_args(size, fname)
+    _check_dtype(dtype, fname)
     dtype = dtype or D.get_default_dtype()
     device = as_device(device) or CPU
     xp = array_module(device)
-    if fill is None:
-        arr = xp.empty(shape, dtype.np_dtype)
-    elif fill == 0:
+    if fill is None or fill == 0:
         arr = xp.zeros(shape, dtype.np_dtype)
     elif fill == 1:
         arr = xp.ones(shape, dtype.np_dtype)
     else:
-        arr = xp.full(shape, fill, dtype.np_dtype)
+        arr = xp.full(shape, _checked_fill(fill, dtype), dtype.np_dtype)
+        if dtype is D.bfloat16:
+            arr = D.round_to_bfloat16(arr)
     t = Tensor._make(arr, dtype)
     if requires_grad:
-        t.requires_grad = True
+        _set_requires_grad(t)
     return t
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """``torch.zeros``"""
+_C_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "bool": "bool"}
+
+
+def _checked_fill(value, dtype):
+    """A fill value converted as PyTorch's ``Scalar.to<T>()`` does, overflow checked."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    cat = dtype._category
+    err = RuntimeError(f"value cannot be converted to type {_C_NAMES.get(dtype.name, dtype.name)} "
+                       "without overflow")
+    if cat == D._COMPLEX:
+        return value
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise err
+        value = value.real
+    if cat == D._BOOL:
+        return builtins.bool(value)
+    if cat == D._INT:
+        info = np.iinfo(dtype.np_dtype)
+        hi = builtins.int(info.max)
+        lo = builtins.int(info.min) if dtype.is_signed else -hi
+        if isinstance(value, float) and not math.isfinite(value):
+            raise err
+        if not lo <= value <= hi:
+            raise err
+        value = builtins.int(value)
+        return value % (hi + 1) if value < 0 and not dtype.is_signed else value
+    return value
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    """``torch.zeros``: ``zeros(2, 3)`` and ``zeros((2, 3))`` alike."""
     return _maybe_out(_filled(0, size, dtype, device, requires_grad, "zeros"), out)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """``torch.ones``"""
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """``torch.ones``: ``ones(2, 3)`` and ``ones((2, 3))`` alike."""
     return _maybe_out(_filled(1, size, dtype, device, requires_grad, "ones"), out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None):
-    """``torch.empty``: Ember fills with zeros (uninitialised memory is not needed in Python)."""
+    """``torch.empty``: Ember fills with zeros (uninitialised memory buys nothing in Python)."""
     return _maybe_out(_filled(0, size, dtype, device, requires_grad, "empty"), out)
 
 
+def _fill_dtype(fill_value, fname):
+    if isinstance(fill_value, Tensor):
+        return fill_value._dtype
+    if isinstance(fill_value, builtins.bool) or isinstance(fill_value, np.bool_):
+        return D.bool
+    if isinstance(fill_value, (builtins.int, np.integer)):
+        return D.int64
+    if isinstance(fill_value, (float, np.floating)):
+        return D.get_default_dtype()
+    if isinstance(fill_value, (complex, np.complexfloating)):
+        return D.default_complex_dtype()
+    raise TypeError(f"{fname}(): argument 'fill_value' (position 2) must be Number, not "
+                    f"{type(fill_value).__name__}")
+
+
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    """``torch.full``: dtype inferred from ``fill_value`` when not given (bool, int64, float)."""
-    if dtype is None:
-        if isinstance(fill_value, Tensor):
-            fill_value = fill_value.item()
-        dtype = _infer_dtype(fill_value)
-    return _maybe_out(_filled(fill_value, (size,) if isinstance(size, (tuple, list)) else size,
-                              dtype, device, requires_grad, "full"), out)
+    """``torch.full``: the dtype follows ``fill_value`` when not given (bool, int64, default float)."""
+    fdt = _fill_dtype(fill_value, "full")
+    if isinstance(fill_value, builtins.int) and not -2 ** 63 <= fill_value < 2 ** 63:
+        raise OverflowError("int too big to convert")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return _maybe_out(_filled(fill_value, (size,), dtype or fdt, device, requires_grad, "full"), out)
 
 
 def _maybe_out(t, out):
     if out is None:
         return t
-    out.resize_(t.shape)
+    if out.shape != t.shape:
+        out.resize_(t.shape)
     out.copy_(t)
     return out
 
@@ -468,73 +536,273 @@ def _maybe_out(t, out):
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
     """``torch.empty_strided``: a zero-filled tensor with the given strides."""
+    size, stride = size_args((size,), "empty_strided"), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
     dtype = dtype or D.get_default_dtype()
     device = as_device(device) or CPU
     xp = array_module(device)
     span = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
-    buf = xp.zeros(max(span, 0), dtype.np_dtype)
-    item = buf.itemsize
-    arr = xp.lib.stride_tricks.as_strided(buf, tuple(size), tuple(s * item for s in stride))
-    t = Tensor._make(buf, dtype)
-    from .shape import as_strided
-    v = as_strided(t, size, stride)
-    v._base = None
-    v._vc = None
+    buf = xp.zeros(builtins.max(span, 0), dtype.np_dtype)
+    arr = xp.lib.stride_tricks.as_strided(buf, size, tuple(s * buf.itemsize for s in stride))
+    t = Tensor._make(arr, dtype)
     if requires_grad:
-        v.requires_grad = True
-    del arr
-    return v
-
-
-def _like(fill, input, dtype, device, requires_grad, name):
-    t = _filled(fill, input.shape, dtype or input._dtype, device or input._device, requires_grad, name)
+        _set_requires_grad(t)
     return t
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(0, input, dtype, device, requires_grad, "zeros_like")
+def _like(fill, input, dtype, device, requires_grad, name, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    t = _filled(fill, (input._data.shape,), dtype or input._dtype, device or input._device,
+                requires_grad, name)
+    a = input._data
+    # preserve_format: a dense non-contiguous input (a transpose) gives its layout
+    if memory_format is None and a.ndim > 1 and not a.flags.c_contiguous and a.flags.f_contiguous:
+        t._data = array_module(t._device).asfortranarray(t._data)
+    return t
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(1, input, dtype, device, requires_grad, "ones_like")
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    """``torch.zeros_like``"""
+    return _like(0, input, dtype, device, requires_grad, "zeros_like", memory_format)
 
 
-def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _like(0, input, dtype, device, requires_grad, "empty_like")
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """``torch.ones_like``"""
+    return _like(1, input, dtype, device, requires_grad, "ones_like", memory_format)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    """``torch.empty_like`` (zero-filled)"""
+    return _like(0, input, dtype, device, requires_grad, "empty_like", memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    return _like(fill_value, input, dtype, device, requires_grad, "full_like")
+    """``torch.full_like``: the input's dtype unless ``dtype`` is given."""
+    return _like(fill_value, input, dtype, device, requires_grad, "full_like", memory_format)
 
 
-def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return tensor(s, dtype=dtype or D.get_default_dtype(), device=device, requires_grad=requires_grad)
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """``torch.scalar_tensor``: a 0-dim tensor of the default float dtype unless ``dtype``."""
+    return tensor(s, dtype=dtype or D.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
+def _num(v):
+    if isinstance(v, Tensor):
+        return v.item()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _fmt_scalar(v):
+    if isinstance(v, float) and v.is_integer():
+        return str(builtins.int(v))
+    return str(v)
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
-    """``torch.arange``: int64 when all of start/end/step are ints, else the default float dtype."""
+    """``torch.arange``: int64 when start, end and step are all integers, else the default dtype.
+
+    The length is ``ceil((end - start) / step)`` computed in double (for an int64
+    result on the truncated bounds), and value ``i`` is ``start + i * step``
+    computed in double for float results, in integers for integer results.
+    """
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    start, end, step = vals
+    start, end, step = _num(start), _num(end), _num(step)
+    _check_dtype(dtype, "arange")
+    if dtype is None:
+        dtype = D.int64 if all(isinstance(v, builtins.int) for v in (start, end, step)) \
+            else D.get_default_dtype()
+    if dtype is D.bool:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {_fmt_scalar(start)} -> {_fmt_scalar(end)}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        dtype = D.int64 if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-                               for v in vals) else D.get_default_dtype()
-    device = as_device(device) or CPU
-    xp = array_module(device)
-    import math
-    n = builtins.max(0, math.ceil((end - start) / step))
-    if dtype.is_floating_point:
-        arr = (start + xp.arange(n, dtype=np.float64) * step).astype(dtype.np_dtype)
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    integral = dtype._category == D._INT
+    if integral:
+        istart, iend, istep = builtins.int(start), builtins.int(end), builtins.int(step)
+        if dtype is D.int64:
+            if istep == 0:
+                raise ValueError("step must be nonzero")
+            n = math.ceil((iend - istart) / istep)
+        else:
+            n = math.ceil((float(end) - float(start)) / float(step))
     else:
-        arr = xp.arange(start, start + n * step, step)[:n].astype(dtype.np_dtype)
-    return _maybe_out(make_tensor(arr, dtype, None, requires_grad), out)
+        n = math.ceil((float(end) - float(start)) / float(step))
+    n = builtins.max(n, 0)
+    device = as_device(device) or CPU
+    if integral:
+        arr = (istart + np.arange(n, dtype=np.int64) * istep).astype(dtype.np_dtype)
+    elif dtype in (D.float16, D.bfloat16):
+        arr = np.float32(start) + np.arange(n, dtype=np.float32) * np.float32(step)
+        arr = arr.astype(dtype.np_dtype)
+    else:
+        arr = (start + np.arange(n, dtype=np.float64) * step).astype(dtype.np_dtype)
+    return _maybe_out(make_tensor(arr, dtype, device, requires_grad), out)
+
+
+def _linspace_dtype(start, end, dtype):
+    if dtype is not None:
+        return dtype
+    if isinstance(start, complex) or isinstance(end, complex):
+        return D.default_complex_dtype()
+    return D.get_default_dtype()
+
+
+def _ranged(start, end, steps, dtype, fname):
+    """PyTorch's linspace values: the first half counts up from start, the second down from end."""
+    if not isinstance(steps, (builtins.int, np.integer)) or isinstance(steps, builtins.bool):
+        raise TypeError(f"{fname}(): argument 'steps' (position 3) must be int, not "
+                        f"{type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    idx = np.arange(steps)
+    half = steps // 2
+    if dtype._category == D._INT or dtype is D.bool:
+        s, e = float(start), float(end)
+        ct = np.float64
+    elif dtype.is_complex:
+        ct = dtype.np_dtype
+        s, e = ct.type(start), ct.type(end)
+    else:
+        ct = np.float32 if dtype is D.bfloat16 else dtype.np_dtype
+        s, e = ct.type(start), ct.type(end)
+        if dtype is D.bfloat16:
+            s, e = D.round_to_bfloat16(s), D.round_to_bfloat16(e)
+    if steps == 1:
+        return np.full(1, s, dtype=ct)
+    step = (e - s) / ct.type(steps - 1) if ct is not np.float64 else (e - s) / (steps - 1)
+    step = np.asarray(step, dtype=ct)
+    if dtype is D.bfloat16:
+        step = D.round_to_bfloat16(step)
+        rb = D.round_to_bfloat16
+        up = rb(s + rb(step * idx.astype(ct)))
+        down = rb(e - rb(step * (steps - idx - 1).astype(ct)))
+    else:
+        up = s + step * idx.astype(ct)
+        down = e - step * (steps - idx - 1).astype(ct)
+    return np.where(idx < half, up, down).astype(ct)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``torch.linspace``: ``steps`` evenly spaced values, computed as PyTorch's CPU kernel does."""
+    start, end = _num(start), _num(end)
+    _check_dtype(dtype, "linspace")
+    dtype = _linspace_dtype(start, end, dtype)
+    vals = _ranged(start, end, steps, dtype, "linspace")
+    with np.errstate(invalid="ignore"):
+        arr = vals.astype(dtype.np_dtype)
+    return _maybe_out(make_tensor(arr, dtype, as_device(device), requires_grad), out)
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``torch.logspace``: ``base ** linspace(start, end, steps)``."""
+    start, end = _num(start), _num(end)
+    _check_dtype(dtype, "logspace")
+    dtype = _linspace_dtype(start, end, dtype)
+    exps = _ranged(start, end, steps, dtype, "logspace")
+    with np.errstate(over="ignore", invalid="ignore"):
+        vals = np.power(exps.dtype.type(base), exps)
+        arr = vals.astype(dtype.np_dtype)
+    return _maybe_out(make_tensor(arr, dtype, as_device(device), requires_grad), out)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """``torch.eye``: an ``n x m`` identity matrix (``m`` defaults to ``n``)."""
+    if m is None:
+        m = n
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    _check_dtype(dtype, "eye")
+    dtype = dtype or D.get_default_dtype()
+    device = as_device(device) or CPU
+    arr = array_module(device).eye(n, m, dtype=dtype.np_dtype)
+    t = Tensor._make(arr, dtype)
+    if requires_grad:
+        _set_requires_grad(t)
+    return _maybe_out(t, out)
+
+
+class Complex(Op):
+    node_name = "ComplexBackward0"
+
+    @staticmethod
+    def forward(ctx, real, imag):
+        xp = xp_of(real)
+        out = xp.empty(xp.broadcast_shapes(real.shape, imag.shape),
+                       np.complex64 if real.dtype != np.float64 else np.complex128)
+        out.real = real
+        out.imag = imag
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.real, grad.imag
+
+
+class Polar(Op):
+    node_name = "PolarBackward0"
+
+    @staticmethod
+    def forward(ctx, abs, angle):  # noqa: A002
+        ctx.save_for_backward(abs, angle)
+        xp = xp_of(abs)
+        out = xp.empty(xp.broadcast_shapes(abs.shape, angle.shape),
+                       np.complex64 if abs.dtype != np.float64 else np.complex128)
+        out.real = abs * xp.cos(angle)
+        out.imag = abs * xp.sin(angle)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        abs, angle = ctx.saved_tensors  # noqa: A001
+        c, s = angle.cos(), angle.sin()
+        gr, gi = grad.real, grad.imag
+        return gr * c + gi * s, abs * (gi * c - gr * s)
+
+
+def _check_complex_parts(a, b):
+    for t in (a, b):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"complex(): argument 'real' (position 1) must be Tensor, not "
+                            f"{type(t).__name__}")
+    ok = (D.float16, D.float32, D.float64)
+    if a._dtype not in ok or b._dtype not in ok:
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{a._dtype._scalar_name} and {b._dtype._scalar_name}")
+    if a._dtype is not b._dtype:
+        raise RuntimeError(f"Expected object of scalar type {a._dtype._scalar_name} but got scalar "
+                           f"type {b._dtype._scalar_name} for second argument")
+
+
+def complex(real, imag, *, out=None):  # noqa: A001
+    """``torch.complex``: ``real + i * imag`` for two float tensors of one dtype (broadcasting)."""
+    _check_complex_parts(real, imag)
+    return _maybe_out(Complex.apply(real, imag), out)
+
+
+def polar(abs, angle, *, out=None):  # noqa: A002
+    """``torch.polar``: ``abs * (cos(angle) + i * sin(angle))``."""
+    _check_complex_parts(abs, angle)
+    return _maybe_out(Polar.apply(abs, angle), out)
 
 
 # ---------------------------------------------------------------------- legacy constructors

@@ -911,7 +911,7 @@ class _UnaryOp(Op):
         xp = xp_of(x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             y = cls.compute(xp, x, **kw)
-        if y.dtype != x.dtype and x.dtype.kind in "fc":
+        if y.dtype != x.dtype and y.dtype.kind == x.dtype.kind:
             y = y.astype(x.dtype)
         for k, v in kw.items():
             setattr(ctx, k, v)

@@ -515,7 +515,14 @@ class NanmedianDim(_SelectOne):
         n_nan = _nan(xp, x).sum(axis=dim, keepdims=True)
         k = xp.maximum((n - n_nan - 1) // 2, 0)
         k = xp.where(n - n_nan - 1 < 0, 0, k)
-        return xp.take_along_axis(order, k, axis=dim).astype(np.int64)
+        idx = xp.take_along_axis(order, k, axis=dim).astype(np.int64)
+        if (n_nan == n).any():
+            # all-NaN rows: every element is "equal", so the index is where std::nth_element
+            # leaves element 0
+            c = _Cxx(list(range(n)), lambda a, b: False)
+            c.nth_element(0)
+            idx = xp.where(n_nan == n, c.a[0], idx)
+        return idx
 
 
 class MedianAll(Op):
