@@ -6,6 +6,8 @@ device for its array module (``xp``), so the same operator code runs on both.
 CuPy is imported only when a CUDA device is first used.
 """
 
+import re
+
 import numpy as np
 
 __all__ = ["device"]
@@ -22,9 +24,15 @@ class device:
                 raise TypeError("device(): argument 'type' must be str, not torch.device")
             return type
         if isinstance(type, int) and not isinstance(type, bool) and index is None:
+            from . import cuda
+            if not cuda.is_available():
+                raise RuntimeError("Cannot access accelerator device when none is available.")
             type, index = "cuda", type
         if not isinstance(type, str):
-            raise TypeError(f"device() received an invalid combination of arguments - got ({_tn(type)})")
+            raise TypeError(f"device() received an invalid combination of arguments - got "
+                            f"({_tn(type)}), but expected one of:\n * (torch.device device)\n"
+                            "      didn't match because some of the arguments have invalid types: "
+                            f"(!{_tn(type)}!)\n * (str type, int index = -1)\n")
         key = (type, index)
         cached = _CACHE.get(key)
         if cached is not None:
@@ -33,10 +41,12 @@ class device:
         if ":" in name:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {name}")
-            name, _, s = name.partition(":")
-            if not s.isdigit():
+            if not _DEVICE_RE.fullmatch(name):
                 raise RuntimeError(f"Invalid device string: '{type}'")
+            name, _, s = name.partition(":")
             idx = int(s)
+        elif not _DEVICE_RE.fullmatch(name):
+            raise RuntimeError(f"Invalid device string: '{type}'")
         if name not in _KNOWN:
             raise RuntimeError(
                 "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, "
@@ -62,8 +72,7 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+        # PyTorch: a device never equals a string (device('cpu') == 'cpu' is False)
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and self.index == other.index
@@ -88,6 +97,7 @@ def _tn(x):
 _KNOWN = {"cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
           "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone"}
 _CACHE = {}
+_DEVICE_RE = re.compile(r"[a-zA-Z_]+(:([1-9][0-9]*|0))?")
 
 CPU = device("cpu")
 

@@ -45,6 +45,23 @@ class Size(tuple):
 
     __slots__ = ()
 
+    def __new__(cls, sizes=()):
+        out = []
+        for i, s in enumerate(sizes):
+            if isinstance(s, (int, np.integer)):
+                out.append(int(s))
+            elif hasattr(s, "__index__") and not isinstance(s, float):
+                out.append(s.__index__())
+            else:
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is "
+                                f"'{type(s).__name__}')")
+        return _tuple_new(cls, out)
+
+    def __mul__(self, n):
+        return _tuple_new(Size, tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
     def __repr__(self):
         return f"torch.Size({list(self)})"
 
@@ -58,16 +75,19 @@ class Size(tuple):
 
     def __getitem__(self, i):
         r = tuple.__getitem__(self, i)
-        return Size(r) if isinstance(i, slice) else r
+        return _tuple_new(Size, r) if isinstance(i, slice) else r
 
     def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
+        return _tuple_new(Size, tuple.__add__(self, tuple(other)))
 
     def __radd__(self, other):
-        return Size(tuple(other) + tuple(self))
+        return _tuple_new(Size, tuple(other) + tuple(self))
 
     def __reduce__(self):
         return Size, (tuple(self),)
+
+
+_tuple_new = tuple.__new__
 
 
 def tensor_method(*names):
@@ -90,9 +110,9 @@ class Tensor:
                  "_base", "_output_nr", "_grad_acc", "_extra", "__weakref__")
 
     # ------------------------------------------------------------------ creation
-    def __new__(cls, *args, device=None):
+    def __new__(cls, *args, device=None, **kwargs):
         from .ops.creation import legacy_new
-        return legacy_new(cls, D.get_default_dtype(), args, device)
+        return legacy_new(cls, D.get_default_dtype(), args, device, kwargs)
 
     def __init__(self, *args, **kwargs):
         pass
@@ -132,11 +152,11 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
+            return _tuple_new(Size, self._data.shape)
         return self._data.shape[self._wrap_dim(dim)]
 
     def dim(self):
@@ -287,7 +307,7 @@ class Tensor:
                                "want to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -412,7 +432,7 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = self.detach().numpy() if self._dtype is not D.bfloat16 else self._data
+        a = self.numpy()
         return a if dtype is None else a.astype(dtype)
 
     def tolist(self):
@@ -436,6 +456,8 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __bool__(self):
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
@@ -506,7 +528,11 @@ class Tensor:
             return "torch." + _LEGACY_NAMES.get(self._dtype.name, "Tensor") if self.is_cpu else \
                 "torch.cuda." + _LEGACY_NAMES.get(self._dtype.name, "Tensor")
         if isinstance(dtype, str):
+            if dtype.startswith("torch.cuda."):
+                return self.to(dtype=_dtype_from_type_string(dtype), device="cuda")
             dtype = _dtype_from_type_string(dtype)
+        elif not isinstance(dtype, D.dtype) and isinstance(getattr(dtype, "dtype", None), D.dtype):
+            dtype = dtype.dtype   # a legacy class: x.type(torch.DoubleTensor)
         return self.to(dtype)
 
     def _legacy_type_name(self):

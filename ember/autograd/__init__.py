@@ -167,3 +167,10 @@ def Variable(data, requires_grad=False, volatile=False):
     if requires_grad:
         data.requires_grad_(True)
     return data
+
+
+from . import functional, graph  # noqa: E402
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+from .graph import draw_graph  # noqa: E402
+
+__all__ += ["gradcheck", "gradgradcheck", "GradcheckError", "functional", "draw_graph", "graph"]

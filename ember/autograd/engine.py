@@ -155,7 +155,7 @@ def call_node(node, grads):
         for h in list(node._pre_hooks.values()):
             r = h(tuple(grads))
             if r is not None:
-                grads = list(r)
+                grads = list(_hook_result(h, r, len(grads)))
     if node._saved is RELEASED:
         raise RuntimeError(_FREED)
     fn = node._fn
@@ -198,10 +198,21 @@ def call_node(node, grads):
         for h in list(node._hooks.values()):
             r = h(tuple(out), tuple(grads))
             if r is not None:
+                r = _hook_result(h, r, len(out))
                 out = list(r)
     if anomaly_state.enabled:
         check_node_outputs(node, out)
     return out
+
+
+def _hook_result(hook, r, expected):
+    if not isinstance(r, (tuple, list)):
+        r = (r,)
+    if len(r) != expected:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got "
+                           f"{len(r)}, but expected {expected})")
+    return r
 
 
 def _collect_dependencies(roots):

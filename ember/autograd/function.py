@@ -702,7 +702,11 @@ def apply_inplace(cls, self, args, kwargs):
     record = _state.grad_enabled and any(isinstance(a, Tensor) and a._requires_grad for a in operands)
     if record:
         self._check_inplace()
-    if not record:
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+    else:
         arrays = [a._data if isinstance(a, Tensor) else a for a in operands]
         if cls.promote:
             rt = result_type_of([a for a in operands if a is not None])

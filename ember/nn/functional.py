@@ -1,10 +1,45 @@
-"""``torch.nn.functional``: the function form of layers and losses (being built)."""
+"""``torch.nn.functional``: the function form of layers, activations and losses.
 
-from ..ops.pointwise import relu  # noqa: F401
+Heavy kernels live in ``ember/ops`` (conv, pooling, softmax, nll, norms); this
+module checks arguments the way PyTorch does and composes the rest from tensor
+ops.
+"""
 
-__all__ = ["linear", "bilinear", "relu"]
+import math
+import warnings
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
+from ..ops import activation as A
+from ..ops import conv as C
+from ..ops import loss as L
+from ..ops import normalization as N
+from ..ops import pooling as P
+from ..ops.pointwise import relu as _relu
+from ..ops.pointwise import sigmoid, tanh  # noqa: F401
+
+__all__ = ["linear", "bilinear", "relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu",
+           "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardsigmoid", "hardswish",
+           "logsigmoid", "sigmoid", "tanh", "threshold", "glu", "softmax", "log_softmax", "softmin",
+           "dropout", "dropout1d", "dropout2d", "alpha_dropout", "conv1d", "conv2d", "conv3d",
+           "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "layer_norm", "batch_norm",
+           "embedding", "one_hot", "nll_loss", "cross_entropy", "mse_loss", "l1_loss",
+           "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "kl_div", "normalize", "cosine_similarity",
+           "pairwise_distance", "pad", "scaled_dot_product_attention"]
 
 
+def _tuple(v, n):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1 and n > 1:
+            return tuple(v) * n
+        return tuple(int(x) for x in v)
+    return (int(v),) * n
+
+
+# ---------------------------------------------------------------------- linear
 def linear(input, weight, bias=None):
     """``y = input @ weight.T + bias`` (one BLAS call; AddmmBackward0 for 2-D inputs as in PyTorch)."""
     if input.dim() == 2 and bias is not None:
@@ -18,7 +53,587 @@ def linear(input, weight, bias=None):
 
 def bilinear(input1, input2, weight, bias=None):
     from ..ops.linalg import einsum
-    out = einsum("bi,oij,bj->bo", input1, weight, input2)
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
     if bias is not None:
         out = out + bias
     return out
+
+
+# ---------------------------------------------------------------------- activations
+def relu(input, inplace=False):
+    return input.relu_() if inplace else _relu(input)
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def _act(cls, input, inplace=False, **kw):
+    out = cls.apply(input, **kw) if kw else cls.apply(input)
+    if inplace:
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def relu6(input, inplace=False):
+    return _act(A.ReLU6, input, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _act(A.LeakyReLU, input, inplace, negative_slope=negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _act(A.ELU, input, inplace, alpha=alpha)
+
+
+def selu(input, inplace=False):
+    return _act(A.ELU, input, inplace, alpha=A.SELU_ALPHA, scale=A.SELU_SCALE)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return _act(A.CELU, input, inplace, alpha=alpha)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh.")
+    return A.GELU.apply(input, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    return _act(A.SiLU, input, inplace)
+
+
+def mish(input, inplace=False):
+    return _act(A.Mish, input, inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return A.Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def softsign(input):
+    return A.Softsign.apply(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return _act(A.Hardtanh, input, inplace, min_val=min_val, max_val=max_val)
+
+
+def hardsigmoid(input, inplace=False):
+    return _act(A.Hardsigmoid, input, inplace)
+
+
+def hardswish(input, inplace=False):
+    return _act(A.Hardswish, input, inplace)
+
+
+def logsigmoid(input):
+    return A.LogSigmoid.apply(input)
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _act(A.Threshold, input, inplace, threshold=threshold, value=value)
+
+
+def glu(input, dim=-1):
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def _softmax_dim(ndim):
+    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim(input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    from .._tensor import wrap_dim
+    return A.Softmax.apply(input, dim=wrap_dim(dim, input.dim()) if input.dim() else 0)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim(input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    from .._tensor import wrap_dim
+    return A.LogSoftmax.apply(input, dim=wrap_dim(dim, input.dim()) if input.dim() else 0)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    return softmax(-input, dim, dtype=dtype)
+
+
+# ---------------------------------------------------------------------- dropout
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (training only)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        out = input * 0
+    else:
+        from ..ops.random import rand
+        mask = (rand(input.shape, dtype=input.dtype if input.is_floating_point() else None,
+                     device=input.device) >= p)
+        out = input * mask * (1.0 / (1.0 - p))
+    if inplace:
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def _feature_dropout(input, p, training, inplace, batched_ndim):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    from ..ops.random import rand
+    nd = input.dim()
+    shape = input.shape[: nd - batched_ndim] + (1,) * batched_ndim
+    mask = rand(shape, dtype=input.dtype, device=input.device) >= p
+    out = input * mask * (1.0 / (1.0 - p)) if p < 1 else input * 0
+    if inplace:
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 2)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    if not training or p == 0:
+        return input
+    from ..ops.random import rand
+    alpha_p = -A.SELU_ALPHA * A.SELU_SCALE
+    keep = rand(input.shape, dtype=input.dtype) >= p
+    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    b = -a * alpha_p * p
+    return (input * keep + alpha_p * (~keep)) * a + b
+
+
+# ---------------------------------------------------------------------- convolution and pooling
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"conv{nd}d, but got input of size: {list(input.shape)}")
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, "
+                           f"but got {input.shape[1]} channels instead")
+    stride, dilation = _tuple(stride, nd), _tuple(dilation, nd)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            total = [dilation[i] * (weight.shape[2 + i] - 1) for i in range(nd)]
+            if any(t % 2 for t in total):
+                # asymmetric: pad the extra element on the right, like PyTorch
+                input = pad(input, [p for t in reversed(total) for p in (t // 2, t - t // 2)])
+                padding = (0,) * nd
+            else:
+                padding = tuple(t // 2 for t in total)
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of ['valid', 'same']")
+    padding = _tuple(padding, nd)
+    out = C.ConvNd.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                         groups=groups) if bias is not None else \
+        C.ConvNd.apply(input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
+    unbatched = input.dim() == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    kw = dict(stride=_tuple(stride, nd), padding=_tuple(padding, nd),
+              output_padding=_tuple(output_padding, nd), groups=groups, dilation=_tuple(dilation, nd))
+    out = C.ConvTransposeNd.apply(input, weight, bias, **kw) if bias is not None else \
+        C.ConvTransposeNd.apply(input, weight, **kw)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
+
+
+def _pool_args(kernel_size, stride, padding, dilation, nd):
+    kernel = _tuple(kernel_size, nd)
+    stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and not stride) \
+        else _tuple(stride, nd)
+    padding = _tuple(padding, nd)
+    for k, p in zip(kernel, padding):
+        if p > k // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p}, kernel_size={k} and dilation={_tuple(dilation, nd)[0]}")
+    return kernel, stride, padding, _tuple(dilation, nd)
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+    kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, nd)
+    unbatched = input.dim() == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    cls = P.MaxPoolNd if nd == 2 else type("MaxPool1d", (P.MaxPoolNd,), {
+        "node_name": "MaxPool1DWithIndicesBackward0" if nd == 1 else "MaxPool3DWithIndicesBackward0"})
+    vals, idx = cls.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                          ceil_mode=ceil_mode)
+    if unbatched:
+        vals, idx = vals.squeeze(0), idx.squeeze(0)
+    return (vals, idx) if return_indices else vals
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
+    kernel, stride, padding, _ = _pool_args(kernel_size, stride, padding, 1, nd)
+    unbatched = input.dim() == nd + 1
+    x = input.unsqueeze(0) if unbatched else input
+    cls = P.AvgPoolNd if nd == 2 else type("AvgPool1d", (P.AvgPoolNd,), {
+        "node_name": "AvgPool2DBackward0" if nd == 1 else "AvgPool3DBackward0"})
+    out = cls.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                    count_include_pad=count_include_pad, divisor_override=divisor_override)
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 2)
+
+
+def _adaptive_avg(input, output_size, nd):
+    out = _tuple(output_size, nd)
+    out = tuple(input.shape[-nd + i] if o is None else o for i, o in enumerate(out))
+    return P.AdaptiveAvgPoolNd.apply(input, output_size=out)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _adaptive_avg(input, output_size, 1)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return _adaptive_avg(input, output_size, 2)
+
+
+# ---------------------------------------------------------------------- normalisation
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    normalized_shape = _tuple(normalized_shape, 1) if isinstance(normalized_shape, int) \
+        else tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(normalized_shape):]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
+                           f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
+                           f"size{list(input.shape)}")
+    args = [input] + ([weight] if weight is not None else []) + ([bias] if bias is not None else [])
+    if weight is None and bias is not None:
+        args = [input, input.new_ones(normalized_shape), bias]
+    return N.LayerNorm.apply(*args, normalized_ndim=len(normalized_shape), eps=eps)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch norm; in training mode updates the running stats in place (unbiased variance)."""
+    if training:
+        size = input.numel() // input.shape[1] if input.dim() > 1 else 1
+        if size == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        w = weight if weight is not None else (input.new_ones(input.shape[1]) if bias is not None else None)
+        args = [input] + ([w] if w is not None else []) + ([bias] if bias is not None else [])
+        y, mean, var = N.BatchNorm.apply(*args, eps=eps)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
+                running_var.mul_(1 - momentum).add_(var * (size / (size - 1)), alpha=momentum)
+        return y
+    shape = (1, -1) + (1,) * (input.dim() - 2)
+    y = (input - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+# ---------------------------------------------------------------------- embedding
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` at ``input``; the row at ``padding_idx`` gets no gradient."""
+    from ..ops.sparse_ops import Embedding
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        with no_grad():
+            rows = input.reshape(-1).unique()
+            norms = weight[rows].norm(p=norm_type, dim=1, keepdim=True)
+            scale = (max_norm / (norms + 1e-7)).clamp(max=1.0)
+            weight[rows] = weight[rows] * scale
+    return Embedding.apply(weight, input, padding_idx=padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    from ..ops.creation import zeros
+    if tensor.dtype is not D.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    out = zeros(tuple(tensor.shape) + (num_classes,), dtype=D.int64)
+    out.scatter_(-1, tensor.unsqueeze(-1), 1)
+    return out
+
+
+# ---------------------------------------------------------------------- losses
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() > 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
+    if target.dtype.is_floating_point:
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
+    w = weight._data if weight is not None else None
+    return L.NllLoss.apply(input, target, weight=w, reduction=reduction, ignore_index=ignore_index)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """``nll_loss(log_softmax(input, 1), target)``; class-probability targets and label smoothing too."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    class_dim = 1 if input.dim() > 1 else 0
+    logp = log_softmax(input, class_dim)
+    if target.dtype.is_floating_point:
+        # class probabilities
+        n_classes = input.shape[class_dim]
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        wshape = [1] * input.dim()
+        wshape[class_dim] = n_classes
+        prod = logp * target if weight is None else logp * target * weight.reshape(wshape)
+        loss = -prod.sum(class_dim)
+        if reduction == "mean":
+            return loss.sum() / (input.numel() // n_classes) if input.dim() > 1 else loss
+        return _reduce(loss, reduction)
+    loss = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing > 0:
+        n_classes = input.shape[class_dim]
+        valid = (target != ignore_index)
+        wshape = [1] * input.dim()
+        wshape[class_dim] = n_classes
+        smooth = -(logp * weight.reshape(wshape)).sum(class_dim) if weight is not None \
+            else -logp.sum(class_dim)
+        smooth = smooth * valid
+        if reduction == "mean":
+            denom = weight[target.masked_fill(~valid, 0)].mul(valid).sum() if weight is not None \
+                else valid.sum()
+            smooth = smooth.sum() / denom
+        else:
+            smooth = _reduce(smooth, reduction)
+        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+    return loss
+
+
+def _check_same_size(input, target, name):
+    if input.shape != target.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _check_same_size(input, target, "mse")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    d = input - target
+    loss = d * d
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _check_same_size(input, target, "l1")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = (input - target).abs()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    _check_same_size(input, target, "smooth_l1")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = (d < beta) * (0.5 * d * d / beta) + (d >= beta) * (d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    _check_same_size(input, target, "huber")
+    d = (input - target).abs()
+    loss = (d < delta) * (0.5 * d * d) + (d >= delta) * (delta * (d - 0.5 * delta))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    # PyTorch clamps the logs at -100 so that 0 * log(0) stays finite
+    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    log_sig = logsigmoid(input)
+    log_one_minus = logsigmoid(-input)
+    if pos_weight is not None:
+        loss = -(pos_weight * target * log_sig + (1 - target) * log_one_minus)
+    else:
+        loss = -(target * log_sig + (1 - target) * log_one_minus)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = target.xlogy(target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------------- distances
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
+    return input / denom
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    w12 = (x1 * x2).sum(dim)
+    n1 = (x1 * x1).sum(dim)
+    n2 = (x2 * x2).sum(dim)
+    return w12 / (n1 * n2).clamp(min=eps * eps).sqrt()
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """``F.pad``: constant, reflect, replicate and circular padding of the last dims."""
+    from ..ops.padding import pad as _pad
+    return _pad(input, pad, mode, value)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+                                 scale=None, enable_gqa=False):
+    """``softmax(q k^T * scale + mask) v`` as PyTorch's reference implementation."""
+    from ..ops.creation import ones
+    L_, S = query.size(-2), key.size(-2)
+    scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
+    attn = query.matmul(key.transpose(-2, -1)) * scale_factor
+    if is_causal:
+        mask = ones(L_, S, dtype=D.bool).tril()
+        attn = attn.masked_fill(~mask, float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype is D.bool:
+            attn = attn.masked_fill(~attn_mask, float("-inf"))
+        else:
+            attn = attn + attn_mask
+    attn = softmax(attn, -1)
+    if dropout_p > 0.0:
+        attn = dropout(attn, dropout_p, training=True)
+    return attn.matmul(value)
+
+
+_ = Tensor

@@ -49,7 +49,8 @@ def _set_requires_grad(t):
 #      or NumPy value's own dtype);
 #   3. every leaf is stored with a checked conversion to the target dtype, with
 #      PyTorch's errors for ragged data and values that do not fit.
-_PY_SCALARS = (bool, int, float, complex)
+_pycomplex = builtins.complex  # this module defines torch.complex
+_PY_SCALARS = (bool, int, float, _pycomplex)
 _SEQ_TYPES = (list, tuple)
 
 
@@ -93,7 +94,7 @@ def _scalar_dtype(x):
         return D.int64
     if t is bool:
         return D.bool
-    if t is complex:
+    if t is _pycomplex:
         return D.default_complex_dtype()
     if isinstance(x, Tensor):
         return x._dtype
@@ -221,7 +222,7 @@ def _leaves_to_array(leaves, dtype, shape):
     if cat == D._BOOL:
         arr = np.array([x != 0 for x in leaves], dtype=np.bool_)
     elif cat == D._INT:
-        if complex in kinds:
+        if _pycomplex in kinds:
             raise TypeError("'complex' object cannot be interpreted as an integer")
         info = np.iinfo(np_dt)
         hi = builtins.int(info.max)
@@ -247,7 +248,7 @@ def _leaves_to_array(leaves, dtype, shape):
                 raise _overflow(dtype)
         arr = arr.astype(np_dt)
     elif cat == D._FLOAT:
-        if complex in kinds:
+        if _pycomplex in kinds:
             raise TypeError("must be real number, not complex")
         try:
             arr = np.array(leaves, dtype=np.float64)
@@ -461,7 +462,7 @@ def _checked_fill(value, dtype):
                        "without overflow")
     if cat == D._COMPLEX:
         return value
-    if isinstance(value, complex):
+    if isinstance(value, _pycomplex):
         if value.imag != 0:
             raise err
         value = value.real
@@ -507,7 +508,7 @@ def _fill_dtype(fill_value, fname):
         return D.int64
     if isinstance(fill_value, (float, np.floating)):
         return D.get_default_dtype()
-    if isinstance(fill_value, (complex, np.complexfloating)):
+    if isinstance(fill_value, (_pycomplex, np.complexfloating)):
         return D.default_complex_dtype()
     raise TypeError(f"{fname}(): argument 'fill_value' (position 2) must be Number, not "
                     f"{type(fill_value).__name__}")
@@ -658,7 +659,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
 def _linspace_dtype(start, end, dtype):
     if dtype is not None:
         return dtype
-    if isinstance(start, complex) or isinstance(end, complex):
+    if isinstance(start, _pycomplex) or isinstance(end, _pycomplex):
         return D.default_complex_dtype()
     return D.get_default_dtype()
 
@@ -677,15 +678,15 @@ def _ranged(start, end, steps, dtype, fname):
         ct = np.float64
     elif dtype.is_complex:
         ct = dtype.np_dtype
-        s, e = ct.type(start), ct.type(end)
+        s, e = np.dtype(ct).type(start), np.dtype(ct).type(end)
     else:
         ct = np.float32 if dtype is D.bfloat16 else dtype.np_dtype
-        s, e = ct.type(start), ct.type(end)
+        s, e = np.dtype(ct).type(start), np.dtype(ct).type(end)
         if dtype is D.bfloat16:
             s, e = D.round_to_bfloat16(s), D.round_to_bfloat16(e)
     if steps == 1:
         return np.full(1, s, dtype=ct)
-    step = (e - s) / ct.type(steps - 1) if ct is not np.float64 else (e - s) / (steps - 1)
+    step = (e - s) / np.dtype(ct).type(steps - 1) if ct is not np.float64 else (e - s) / (steps - 1)
     step = np.asarray(step, dtype=ct)
     if dtype is D.bfloat16:
         step = D.round_to_bfloat16(step)
@@ -806,40 +807,72 @@ def polar(abs, angle, *, out=None):  # noqa: A002
 
 
 # ---------------------------------------------------------------------- legacy constructors
-def legacy_new(cls, dtype, args, device):
+def legacy_new(cls, dtype, args, device, kwargs=None):
     """``torch.Tensor(...)``/``FloatTensor(...)``: sizes make an uninitialised tensor, data copies."""
+    if kwargs:
+        got = ", ".join([type(a).__name__ for a in args] +
+                        [f"{k}=torch.{type(v).__name__}"
+                         if type(v).__module__.startswith("ember") else f"{k}={type(v).__name__}"
+                         for k, v in kwargs.items()])
+        raise TypeError(f"new() received an invalid combination of arguments - got ({got}), but "
+                        "expected one of:\n * (*, torch.device device = None)\n * (torch.Storage "
+                        "storage)\n * (Tensor other)\n * (tuple of ints size, *, torch.device "
+                        "device = None)\n * (object data, *, torch.device device = None)\n")
     device = as_device(device)
     if len(args) == 0:
-        t = _filled(0, (0,), dtype, device, False, "Tensor")
-    elif builtins.all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
-        t = _filled(0, args, dtype, device, False, "Tensor")
-    elif len(args) == 1 and isinstance(args[0], D.Size if hasattr(D, "Size") else tuple) and \
-            type(args[0]).__name__ == "Size":
-        t = _filled(0, tuple(args[0]), dtype, device, False, "Tensor")
-    elif len(args) == 1:
+        return _filled(0, (0,), dtype, device, False, "Tensor")
+    if builtins.all(isinstance(a, (builtins.int, np.integer)) and not isinstance(a, builtins.bool)
+                    for a in args) or (len(args) == 1 and args[0].__class__.__name__ == "Size"):
+        shape = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer)) \
+            else tuple(builtins.int(a) for a in args)
+        for s in shape:
+            if s < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+        return _filled(0, (shape,), dtype, device, False, "Tensor")
+    if len(args) == 1:
         data = args[0]
         if isinstance(data, Tensor):
+            if cls is Tensor and dtype is D.get_default_dtype():
+                return data._alias()
             if data._dtype is not dtype:
-                raise TypeError(f"expected {dtype} (got {data._dtype})")
-            return data._alias() if cls is Tensor else data
-        t = tensor(data, dtype=dtype, device=device)
-    else:
-        raise TypeError("new(): invalid arguments")
-    if cls is not Tensor:
-        return cls._from_tensor(t) if hasattr(cls, "_from_tensor") else t
-    return t
+                raise TypeError(f"expected {_options(dtype)} (got {_options(data._dtype)})")
+            return data._alias()
+        if not _is_sequence(data):
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+        return tensor(data, dtype=dtype, device=device)
+    raise TypeError(f"new() received an invalid combination of arguments - got "
+                    f"({', '.join(type(a).__name__ for a in args)})")
+
+
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+                 "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                 "bool": "bool", "float16": "c10::Half", "bfloat16": "c10::BFloat16"}
+
+
+def _options(dt):
+    return (f"TensorOptions(dtype={_C_TYPE_NAMES.get(dt.name, dt.name)}, device=cpu, layout=Strided, "
+            "requires_grad=false (default), pinned_memory=false (default), "
+            "memory_format=(nullopt))")
 
 
 class _LegacyMeta(type):
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj._dtype is cls._dtype and obj.is_cpu
+    """``torch.FloatTensor`` and friends: callable constructors that ``isinstance`` understands."""
 
-    def __call__(cls, *args, device=None):
-        return legacy_new(Tensor, cls._dtype, args, device)
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._dtype is cls.dtype and obj._device.type == "cpu"
+
+    def __subclasscheck__(cls, sub):
+        return sub is cls
+
+    def __call__(cls, *args, device=None, **kwargs):
+        return legacy_new(cls, cls.dtype, args, device, kwargs)
+
+    def __repr__(cls):
+        return f"<class 'torch.{cls.__name__}'>"
 
 
 def _legacy(name, dt):
-    return _LegacyMeta(name, (), {"_dtype": dt, "__module__": "torch"})
+    return _LegacyMeta(name, (), {"dtype": dt, "__module__": "torch", "is_cuda": False})
 
 
 FloatTensor = _legacy("FloatTensor", D.float32)

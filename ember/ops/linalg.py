@@ -693,7 +693,6 @@ class Einsum(Op):
             # repeated subscript (a diagonal) goes through a Kronecker delta, a subscript only
             # op_i has is broadcast back afterwards
             others = [(subs[j], ops[j].conj()) for j in range(len(ops)) if j != i]
-            avail = set(rhs) | set("".join(t for t, _ in others))
             target, deltas, seen = [], [], {}
             spare = [c for c in _LETTERS if c not in set("".join(subs)) | set(rhs)]
             for c in s:
@@ -705,7 +704,9 @@ class Einsum(Op):
                 else:
                     seen[c] = c
                     target.append(c)
-            kept = [c for c in target if c in avail or any(c == d[0][1] for d in deltas)]
+            avail = set(rhs) | set("".join(t for t, _ in others)) | set("".join(
+                d[0] for d in deltas))
+            kept = [c for c in target if c in avail]
             missing = [k for k, c in enumerate(target) if c not in kept]
             out_sub = "".join(c for c in target if c in kept)
             terms = [rhs] + [t for t, _ in others] + [d[0] for d in deltas]
@@ -1010,7 +1011,7 @@ def _cross(a, b, dim):
 def _linalg_cross(input, other, dim=-1, shown_dim=None):
     shown = dim if shown_dim is None else shown_dim
     if input.ndim != other.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     try:
         shape = np.broadcast_shapes(input.shape, other.shape)
     except ValueError:
@@ -1120,7 +1121,12 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError("cdist only supports non-negative p values")
     if x1._dtype is not x2._dtype:
         raise RuntimeError(f"expected scalar type {_sn(x1._dtype)} but found {_sn(x2._dtype)}")
-    return Cdist.apply(x1, x2, p=float(p))
+    mm_path = p == 2 and (x1.shape[-2] > 25 or x2.shape[-2] > 25)
+    return (_CdistMm if mm_path else Cdist).apply(x1, x2, p=float(p))
+
+
+class _CdistMm(Cdist):
+    node_name = "ViewBackward0"    # PyTorch's matmul-based euclidean path is a composite
 
 
 def chain_matmul(*matrices, out=None):
@@ -1167,7 +1173,25 @@ def inverse(input, *, out=None):
     return inv(input, out=out)
 
 
-Tensor.matrix_power = lambda self, n: __import__("ember.linalg", fromlist=["x"]).matrix_power(self, n)
-Tensor.matrix_exp = lambda self: __import__("ember.linalg", fromlist=["x"]).matrix_exp(self)
-Tensor.pinverse = lambda self, rcond=1e-15: __import__("ember.linalg", fromlist=["x"]).pinv(
-    self, rtol=rcond)
+@tensor_method()
+def matrix_power(self, n):
+    """``Tensor.matrix_power``: ``torch.linalg.matrix_power``."""
+    from ..linalg import matrix_power as _mp
+    return _mp(self, n)
+
+
+@tensor_method()
+def matrix_exp(self):
+    """``Tensor.matrix_exp``: ``torch.linalg.matrix_exp``."""
+    from ..linalg import matrix_exp as _me
+    return _me(self)
+
+
+@tensor_method()
+def pinverse(self, rcond=1e-15):
+    """``torch.pinverse``: ``torch.linalg.pinv`` with ``rtol=rcond``."""
+    from ..linalg import pinv
+    return pinv(self, rtol=rcond)
+
+
+__all__ += ["matrix_power", "matrix_exp", "pinverse"]

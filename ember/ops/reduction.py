@@ -916,7 +916,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         if p not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if p == "nuc" or (dim is not None and len(dim) > 2):
-            if p == "nuc" and dim is None and input.ndim < 2:
+            if input.ndim < 2:
                 raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                                    "dimensions.")
             mdims = tuple(range(input.ndim)) if dim is None else tuple(dim)
@@ -984,6 +984,10 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     if dim is None:
         raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
     dims = _reduce_dims(dim, input.ndim)
+    if dims is None and not keepdim and input.ndim and input.numel():
+        # PyTorch's own kernel fails here (an empty dim list without keepdim): same error
+        raise RuntimeError("output with shape [] doesn't match the broadcast shape "
+                           f"{[1] * input.ndim}")
     r = Logsumexp.apply(input, dims=dims, keepdim=keepdim)
     if input._dtype is D.bfloat16:
         r._dtype = D.bfloat16

@@ -277,6 +277,12 @@ class View(ViewOp):
         return grad.reshape(ctx.in_shape)
 
 
+class ReshapeAlias(View):
+    """``reshape`` of a non-contiguous tensor whose strides still allow a view."""
+
+    node_name = "ReshapeAliasBackward0"
+
+
 class UnsafeView(Op):
     """The reshape of a fresh contiguous copy: not a view of the user's tensor."""
 
@@ -343,7 +349,7 @@ def reshape(input, shape):
                         f"element of type {type(bad[1]).__name__} at pos {bad[0]}")
     shape = _infer_shape(tuple(int(s) for s in shape), input._data.size)
     if _compute_stride(input._data.shape, _strides_of(input._data), shape) is not None:
-        return View.apply(input, shape=shape)
+        return (View if input.is_contiguous() else ReshapeAlias).apply(input, shape=shape)
     return UnsafeView.apply(clone(input, memory_format="contiguous"), shape=shape)
 
 
@@ -737,29 +743,37 @@ def adjoint(input):
 Tensor.adjoint = adjoint
 
 
+_WARNED = set()
+
+
+def _warn_once(key, msg):
+    """PyTorch's TORCH_WARN_ONCE: the first time in the process only."""
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+
 def _T(self):
     nd = self._data.ndim
     if nd == 0:
-        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
+        _warn_once("T0", "Tensor.T is deprecated on 0-D tensors. This function is the identity in these "
                       "cases. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
-                      "TensorShape.cpp:4321.)", UserWarning, stacklevel=2)
-        return self
+                      "TensorShape.cpp:4321.)")
+        return Permute.apply(self, dims=())
     if nd != 2:
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+        _warn_once("T", "The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
                       "is deprecated and it will throw an error in a future release. Consider `x.mT` "
                       "to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, "
                       "-1))` to reverse the dimensions of a tensor. (Triggered internally at "
-                      "/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)",
-                      UserWarning, stacklevel=2)
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)")
     return Permute.apply(self, dims=tuple(range(nd - 1, -1, -1)))
 
 
 def _H(self):
     nd = self._data.ndim
     if nd == 0:
-        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj(). (Triggered "
-                      "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4335.)",
-                      UserWarning, stacklevel=2)
+        _warn_once("H0", "Tensor.H is deprecated on 0-D tensors. Consider using x.conj(). (Triggered "
+                      "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4335.)")
         return self.conj()
     if nd != 2:
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {nd}-D tensor."
@@ -894,7 +908,12 @@ class Slice(_PartialView):
 
     @staticmethod
     def take(x, dim=0, start=0, end=0, step=1):
-        return x[(slice(None),) * dim + (slice(start, end, step),)]
+        # built explicitly: NumPy moves the data pointer of an empty slice back to the start
+        shape, st = list(x.shape), list(_strides_of(x))
+        shape[dim] = max(0, (end - start + step - 1) // step)
+        offset = start * st[dim] if x.size else 0
+        st[dim] *= step
+        return _strided(x, shape, st, offset)
 
     @staticmethod
     def forward(ctx, x, dim=0, start=0, end=0, step=1):
@@ -1048,7 +1067,7 @@ class SplitOp(Op):
         ctx.dim = dim
         outs, start = [], 0
         for s in sizes:
-            outs.append(x[(slice(None),) * dim + (slice(start, start + s),)])
+            outs.append(Slice.take(x, dim, start, start + s))
             start += s
         return tuple(outs)
 

@@ -1,0 +1,155 @@
+"""Softmax family and the activations ``nn`` uses, each one pass over memory.
+
+Forwards are array code (numerically stable: softmax subtracts the row max);
+backwards are Ember tensor ops, so second derivatives work.
+"""
+
+import math
+
+import numpy as np
+
+from ..autograd.function import Op
+from ._util import xp_of
+
+__all__ = []
+
+
+def _float(x):
+    from .. import _dtype as D
+    if x.dtype.kind in "biu":
+        return x.astype(D.get_default_dtype().np_dtype)
+    return x
+
+
+class Softmax(Op):
+    node_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        xp = xp_of(x)
+        x = _float(x)
+        m = x.max(axis=dim, keepdims=True) if x.size else x
+        e = xp.exp(x - m)
+        y = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        gy = grad * y
+        return gy - y * gy.sum(ctx.dim, keepdim=True)
+
+
+class LogSoftmax(Op):
+    node_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        xp = xp_of(x)
+        x = _float(x)
+        m = x.max(axis=dim, keepdims=True) if x.size else x
+        shifted = x - m
+        with np.errstate(divide="ignore"):
+            y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad - y.exp() * grad.sum(ctx.dim, keepdim=True)
+
+
+def _unary(name, fwd, bwd, node):
+    """A one-input activation Op: ``fwd(xp, x, **kw)`` on arrays, ``bwd(grad, x, y, **kw)`` in tensors."""
+
+    def forward(ctx, x, **kw):
+        x = _float(x)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            y = fwd(xp_of(x), x, **kw)
+        ctx.save_for_backward(x, y)
+        ctx.kw = kw
+        return y.astype(x.dtype, copy=False)
+
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return bwd(grad, x, y, **ctx.kw)
+
+    return type(name, (Op,), {"node_name": node, "forward": staticmethod(forward),
+                              "backward": staticmethod(backward), "__module__": __name__})
+
+
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _erf(xp, x):
+    from .._tensor import Tensor
+    from .pointwise import erf
+    return erf(Tensor._make(x))._data
+
+
+def _gelu_fwd(xp, x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + _erf(xp, x / _SQRT_2))
+
+
+def _gelu_bwd(g, x, y, approximate="none"):
+    if approximate == "tanh":
+        inner = (x + 0.044715 * x ** 3) * _SQRT_2_OVER_PI
+        t = inner.tanh()
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return g * d
+    cdf = 0.5 * (1 + (x / _SQRT_2).erf())
+    pdf = (-0.5 * x * x).exp() / math.sqrt(2 * math.pi)
+    return g * (cdf + x * pdf)
+
+
+def _sig(xp, x):
+    return 1 / (1 + xp.exp(-x))
+
+
+GELU = _unary("GELU", _gelu_fwd, _gelu_bwd, "GeluBackward0")
+SiLU = _unary("SiLU", lambda xp, x: x * _sig(xp, x),
+              lambda g, x, y: g * (x.sigmoid() * (1 + x * (1 - x.sigmoid()))), "SiluBackward0")
+LeakyReLU = _unary("LeakyReLU", lambda xp, x, negative_slope=0.01: xp.where(x > 0, x, x * negative_slope),
+                   lambda g, x, y, negative_slope=0.01: g * ((x > 0) + (x <= 0) * negative_slope),
+                   "LeakyReluBackward0")
+ELU = _unary("ELU", lambda xp, x, alpha=1.0, scale=1.0, input_scale=1.0:
+             scale * xp.where(x > 0, x, alpha * (xp.exp(x * input_scale) - 1)),
+             lambda g, x, y, alpha=1.0, scale=1.0, input_scale=1.0:
+             g * ((x > 0) * scale + (x <= 0) * (y + alpha * scale) * input_scale),
+             "EluBackward0")
+Softplus = _unary("Softplus", lambda xp, x, beta=1.0, threshold=20.0:
+                  xp.where(x * beta > threshold, x, xp.log1p(xp.exp(x * beta)) / beta),
+                  lambda g, x, y, beta=1.0, threshold=20.0:
+                  g * ((x * beta > threshold) + (x * beta <= threshold) * (x * beta).sigmoid()),
+                  "SoftplusBackward0")
+Hardtanh = _unary("Hardtanh", lambda xp, x, min_val=-1.0, max_val=1.0: xp.clip(x, min_val, max_val),
+                  lambda g, x, y, min_val=-1.0, max_val=1.0: g * ((x > min_val) & (x < max_val)),
+                  "HardtanhBackward0")
+Mish = _unary("Mish", lambda xp, x: x * xp.tanh(xp.logaddexp(0, x)),
+              lambda g, x, y: g * ((x.exp().log1p()).tanh() + x * x.sigmoid() *
+                                   (1 - (x.exp().log1p()).tanh() ** 2)), "MishBackward0")
+LogSigmoid = _unary("LogSigmoid", lambda xp, x: -xp.logaddexp(0, -x),
+                    lambda g, x, y: g * (1 - x.sigmoid()), "LogSigmoidBackward0")
+Hardsigmoid = _unary("Hardsigmoid", lambda xp, x: xp.clip(x / 6 + 0.5, 0, 1),
+                     lambda g, x, y: g * ((x > -3) & (x < 3)) / 6, "HardsigmoidBackward0")
+Hardswish = _unary("Hardswish", lambda xp, x: x * xp.clip(x + 3, 0, 6) / 6,
+                   lambda g, x, y: g * ((x > 3) + ((x >= -3) & (x <= 3)) * (2 * x + 3) / 6),
+                   "HardswishBackward0")
+Softsign = _unary("Softsign", lambda xp, x: x / (1 + xp.abs(x)),
+                  lambda g, x, y: g / (1 + x.abs()) ** 2, "DivBackward0")
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+CELU = _unary("CELU", lambda xp, x, alpha=1.0: xp.where(x > 0, x, alpha * (xp.exp(x / alpha) - 1)),
+              lambda g, x, y, alpha=1.0: g * ((x > 0) + (x <= 0) * (x / alpha).exp()),
+              "CeluBackward0")
+Threshold = _unary("Threshold", lambda xp, x, threshold=0.0, value=0.0: xp.where(x > threshold, x, value),
+                   lambda g, x, y, threshold=0.0, value=0.0: g * (x > threshold), "ThresholdBackward0")
+ReLU6 = _unary("ReLU6", lambda xp, x: xp.clip(x, 0, 6),
+               lambda g, x, y: g * ((x > 0) & (x < 6)), "HardtanhBackward0")
