@@ -159,7 +159,7 @@ class LinalgDet(Op):
 
     @staticmethod
     def forward(ctx, A):
-        d = xp_of(A).linalg.det(A)
+        d = xp_of(A).asarray(xp_of(A).linalg.det(A))
         ctx.save_for_backward(A, d)
         return d
 
@@ -280,10 +280,15 @@ class LinalgSolveEx(Op):
     node_name = "LinalgSolveExBackward0"
 
     @staticmethod
-    def forward(ctx, A, B, vector=False, check=True):
+    def forward(ctx, A, B, vector=False, left=True, check=True):
         xp = xp_of(A)
-        ctx.vector = vector
-        Bm = B[..., None] if vector else B
+        ctx.vector, ctx.left = vector, left
+        A_in = A
+        if not left:        # X A = B  <=>  A^T X^T = B^T
+            A = xp.swapaxes(A, -1, -2)
+            Bm = B[..., None] if vector else xp.swapaxes(B, -1, -2)
+        else:
+            Bm = B[..., None] if vector else B
         batch = np.broadcast_shapes(A.shape[:-2], Bm.shape[:-2])
         try:
             X = xp.linalg.solve(xp.broadcast_to(A, batch + A.shape[-2:]),
@@ -293,21 +298,24 @@ class LinalgSolveEx(Op):
                 raise _LinAlgError("torch.linalg.solve: The solver failed because the input "
                                    "matrix is singular.") from None
             X = xp.full(batch + Bm.shape[-2:], xp.nan, A.dtype)
-        if vector:
-            X = X[..., 0]
-        ctx.save_for_backward(A, X)
+        X = X[..., 0] if vector else (X if left else xp.swapaxes(X, -1, -2))
+        ctx.save_for_backward(A_in, X)
         return X
 
     @staticmethod
     def backward(ctx, grad):
         A, X = ctx.saved_tensors
-        gB = solve(_mH(A), grad)
+        left, vector = ctx.left, ctx.vector
+        gB = solve(_mH(A), grad, left=left)
         gA = None
         if ctx.needs_input_grad[0]:
-            if ctx.vector:
-                gA = -gB.unsqueeze(-1) * X.conj().unsqueeze(-2)
-            else:
+            if vector:
+                a, b = (gB, X.conj()) if left else (X.conj(), gB)
+                gA = -a.unsqueeze(-1) * b.unsqueeze(-2)
+            elif left:
                 gA = -matmul(gB, _mH(X))
+            else:
+                gA = -matmul(_mH(X), gB)
         return gA, gB
 
 
@@ -319,15 +327,13 @@ def solve(A, B, *, left=True, out=None):
     if A._dtype is not B._dtype:
         raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A of "
                            f"type {_sn(A._dtype)} and B of type {_sn(B._dtype)} instead")
-    if not left:
-        return _out(out, _mT(solve(_mT(A), _mT(B))))
     vector = _is_vector_rhs(A, B)
-    rows = B.shape[-1] if vector else B.shape[-2]
+    rows = B.shape[-1] if vector else B.shape[-2 if left else -1]
     if rows != A.shape[-1]:
         cols = 1 if vector else B.shape[-1]
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
                            f"({A.shape[-2]}x{A.shape[-1]} and {rows}x{cols})")
-    return _out(out, LinalgSolveEx.apply(A, B, vector=vector))
+    return _out(out, LinalgSolveEx.apply(A, B, vector=vector, left=left))
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
@@ -374,7 +380,7 @@ class LinalgCholeskyEx(Op):
         gA = _ops.tril(matmul(_mH(L), gL))
         gA = 0.5 * (gA + _mH(_ops.tril(gA, -1)))
         gA = solve(_mH(L), gA)
-        gA = _mH(solve(L, _mH(gA)))
+        gA = _mH(solve(_mH(L), _mH(gA)))     # gA L^-1
         return gA
 
 
@@ -591,11 +597,10 @@ class LinalgQr(Op):
         if m < n:
             raise NotImplementedError("Ember: the QR backward for wide matrices (m < n) is not "
                                       "implemented")
-        gA = matmul(gR, _mH(R)) - matmul(_mH(Q), gQ)
-        X = _ops.tril(-gA)
-        X = X - 0.5 * diag_embed(_ops._diagonal(X, 0, -2, -1))
-        gA = matmul(Q, X - _mH(X)) + gQ
-        # gA R^-H: solve X R^H = gA  <=>  R X^H = gA^H
+        # Liao et al. (2019): gA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q
+        M = matmul(R, _mH(gR)) - matmul(_mH(gQ), Q)
+        C = _ops.tril(M) + _mH(_ops.tril(M, -1))
+        gA = gQ + matmul(Q, C)
         return _mH(solve(R, _mH(gA)))
 
 
@@ -727,8 +732,10 @@ class LinalgLstsq(Op):
         empty = np.zeros((0,), _real_dtype(A.dtype))
         residuals = res if full and driver != "gelsy" else empty
         ranks = ranks if driver != "gels" else np.zeros((0,), np.int64)
-        svals = svals if driver in ("gelsd", "gelss") else empty
-        return xp.asarray(X), xp.asarray(residuals), xp.asarray(ranks), xp.asarray(svals)
+        svals = svals if driver in ("gelsd", "gelss") else empty.copy()
+        X, residuals, ranks, svals = (xp.asarray(v) for v in (X, residuals, ranks, svals))
+        ctx.mark_non_differentiable(svals)
+        return X, residuals, ranks, svals
 
     @staticmethod
     def backward(ctx, gX, gres=None, grank=None, gsv=None):
@@ -766,14 +773,26 @@ def lstsq(A, B, rcond=None, *, driver=None):
 
 
 # ---------------------------------------------------------------------- products, powers, exp
+class _IdentityPower(Op):
+    """``A^0``: PyTorch builds it by copying an identity into a new tensor."""
+
+    node_name = "torch::autograd::CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, A):
+        xp = xp_of(A)
+        return xp.ascontiguousarray(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
 def matrix_power(A, n, *, out=None):
     """``torch.linalg.matrix_power``: ``A^n`` by repeated squaring (``inv`` first for n < 0)."""
     _check_square(A, "linalg.matrix_power")
     if n == 0:
-        eye = xp_of(A._data).broadcast_to(xp_of(A._data).eye(A.shape[-1], dtype=A._data.dtype),
-                                          A.shape)
-        return _out(out, A.new_zeros(A.shape).copy_(_const(eye)) if not A.requires_grad else
-                    (A * 0).copy_(_const(eye)))
+        return _out(out, _IdentityPower.apply(A))
     if n == 1:
         return _out(out, A.clone())
     if n < 0:
@@ -976,7 +995,7 @@ class LinalgVectorNorm(Op):
             shape = [1] * len(ctx.shape)
             grad, norm = grad.reshape(shape), norm.reshape(shape)
         if p == 0:
-            return x * 0
+            return None       # PyTorch leaves the gradient of the 0-"norm" undefined
         if p == 1:
             return x.sgn() * grad
         if p in (math.inf, -math.inf):
@@ -1028,7 +1047,7 @@ class _Amax(Op):
 
     @classmethod
     def forward(cls, ctx, x, dim=-1, keepdim=False):
-        r = getattr(x, cls.fn)(axis=dim, keepdims=keepdim)
+        r = xp_of(x).asarray(getattr(x, cls.fn)(axis=dim, keepdims=keepdim))
         ctx.dim, ctx.keepdim = dim, keepdim
         ctx.save_for_backward(x, r)
         return r
@@ -1064,13 +1083,16 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         return _out(out, vector_norm(A, 2, (d0, d1), keepdim))
     if ord in ("nuc", 2, -2):
         perm = [d for d in range(A.ndim) if d not in (d0, d1)] + [d0, d1]
-        S = svdvals(A.permute(perm) if perm != list(range(A.ndim)) else A)
+        S = svdvals(A.permute(perm))
         if ord == "nuc":
-            r = S.sum(-1)
+            r = S.sum(-1, keepdim=keepdim)
         else:
-            r = (_Amax if ord == 2 else _Amin).apply(S, dim=S.ndim - 1, keepdim=False)
+            r = (_Amax if ord == 2 else _Amin).apply(S, dim=S.ndim - 1, keepdim=keepdim)
         if keepdim:
-            r = r.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
+            inverse = [0] * A.ndim
+            for i, d in enumerate(perm):
+                inverse[d] = i
+            r = r.unsqueeze(-1).permute(inverse)
         return _out(out, r)
     # 1 / -1: max / min over columns of the column sums; inf / -inf: over rows
     sum_dim, red_dim = (d0, d1) if ord in (1, -1) else (d1, d0)

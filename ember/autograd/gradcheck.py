@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 
-from . import grad_mode
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "get_numerical_jacobian",
            "get_analytical_jacobian"]
@@ -47,8 +46,8 @@ def _host(arr):
 
 
 def _eval(func, inputs):
-    with grad_mode.no_grad():
-        outs = _as_tuple(func(*inputs))
+    # grad mode stays on: gradgradcheck's function calls autograd.grad itself
+    outs = _as_tuple(func(*inputs))
     return [_host(o._data).reshape(-1) for o in _differentiable_outputs(outs)]
 
 
@@ -62,11 +61,10 @@ def get_numerical_jacobian(func, inputs, eps=1e-6):
         if not (_is_tensor(x) and x.requires_grad):
             continue
         data = x._data
-        flat = data.reshape(-1) if data.flags.c_contiguous else None
         jac = [np.zeros((data.size, b.size), dtype=np.float64) for b in base]
         for j in range(data.size):
             idx = np.unravel_index(j, data.shape)
-            orig = data[idx].item() if flat is None else flat[j].item()
+            orig = data[idx].item()
             data[idx] = orig - eps
             minus = _eval(func, inputs)
             data[idx] = orig + eps
@@ -95,8 +93,8 @@ def get_analytical_jacobian(inputs, outputs, nondet_tol=0.0, grad_out=1.0):
         if not o.requires_grad:
             continue
         for j in range(o.numel()):
-            go = zeros_like(o)
-            go._data.reshape(-1)[j] = grad_out
+            go = zeros_like(o, memory_format="contiguous")
+            go._data[np.unravel_index(j, go._data.shape)] = grad_out
             first = autograd_grad(o, diff_in, go, retain_graph=True, allow_unused=True)
             again = autograd_grad(o, diff_in, go, retain_graph=True, allow_unused=True)
             for i, (g, g2) in enumerate(zip(first, again)):

@@ -48,7 +48,7 @@ def _shape(shape):
 
 
 def _quote(s):
-    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def draw_graph(tensor, params=None, show_saved=False):

@@ -252,6 +252,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             total = [dilation[i] * (weight.shape[2 + i] - 1) for i in range(nd)]
             if any(t % 2 for t in total):
+                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                              "require a zero-padded copy of the input be created (Triggered "
+                              "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                              "Convolution.cpp:1101.)", UserWarning, stacklevel=3)
                 # asymmetric: pad the extra element on the right, like PyTorch
                 input = pad(input, [p for t in reversed(total) for p in (t // 2, t - t // 2)])
                 padding = (0,) * nd
@@ -324,9 +328,20 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     return (vals, idx) if return_indices else vals
 
 
+def _as_2d(v, fill):
+    return (fill, _tuple(v, 1)[0])
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+    # PyTorch runs the 2-D kernel on an unsqueezed input (so its graph shows SqueezeBackward1)
+    if stride is None or (isinstance(stride, (list, tuple)) and not stride):
+        stride = kernel_size
+    r = _max_pool(input.unsqueeze(-2), _as_2d(kernel_size, 1), _as_2d(stride, 1),
+                  _as_2d(padding, 0), _as_2d(dilation, 1), ceil_mode, return_indices, 2)
+    if return_indices:
+        return r[0].squeeze(-2), r[1].squeeze(-2)
+    return r.squeeze(-2)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -346,7 +361,10 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+    if stride is None or (isinstance(stride, (list, tuple)) and not stride):
+        stride = kernel_size
+    return _avg_pool(input.unsqueeze(-2), _as_2d(kernel_size, 1), _as_2d(stride, 1),
+                     _as_2d(padding, 0), ceil_mode, count_include_pad, None, 2).squeeze(-2)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -356,13 +374,15 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def _adaptive_avg(input, output_size, nd):
-    out = _tuple(output_size, nd)
-    out = tuple(input.shape[-nd + i] if o is None else o for i, o in enumerate(out))
+    out = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    out = tuple(input.shape[-nd + i] if o is None else int(o) for i, o in enumerate(out))
+    if all(o == 1 for o in out):   # PyTorch takes the mean here (MeanBackward1)
+        return input.mean(tuple(range(-nd, 0)), keepdim=True)
     return P.AdaptiveAvgPoolNd.apply(input, output_size=out)
 
 
 def adaptive_avg_pool1d(input, output_size):
-    return _adaptive_avg(input, output_size, 1)
+    return _adaptive_avg(input.unsqueeze(-2), (1, _tuple(output_size, 1)[0]), 2).squeeze(-2)
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -467,6 +487,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if target.dtype.is_floating_point:
         raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     w = weight._data if weight is not None else None
+    if input.dim() > 2:
+        # K-dimensional: PyTorch's 2-D kernel on a (N, C, d1, rest) view
+        n, c = input.shape[:2]
+        x4 = input if input.dim() == 4 else input.reshape(n, c, input.shape[2], -1)
+        t3 = target if target.dim() == 3 else target.reshape(n, target.shape[1], -1)
+        out = L.NllLoss2d.apply(x4, t3, weight=w, reduction=reduction, ignore_index=ignore_index)
+        return out.view(target.shape) if reduction == "none" and input.dim() != 4 else out
     return L.NllLoss.apply(input, target, weight=w, reduction=reduction, ignore_index=ignore_index)
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method, wrap_dim
 from ..autograd import grad_mode
-from ..autograd.function import Op, apply_inplace
+from ..autograd.function import NULL_CTX, Op, apply_inplace
 from ._util import broadcast_shapes_or_raise, xp_of
 
 __all__ = ["select", "index_select", "gather", "scatter", "scatter_add", "scatter_reduce",
@@ -70,7 +70,7 @@ def _check_scalar(value, dtype):
     if isinstance(value, np.generic):
         value = value.item()
     if dtype is D.bool:
-        return value
+        return bool(value)
     err = RuntimeError(f"value cannot be converted to type {_OVERFLOW_NAMES.get(dtype.name, dtype.name)} "
                        "without overflow")
     if isinstance(value, complex):
@@ -86,7 +86,7 @@ def _check_scalar(value, dtype):
         lo = int(info.min) if dtype.is_signed else -int(info.max)
         if value < lo or value > int(info.max):
             raise err
-    elif dtype is D.float32 and isinstance(value, float) and value == value \
+    elif dtype in (D.float32, D.complex64) and isinstance(value, float) and value == value \
             and abs(value) != float("inf") and abs(value) > float(np.finfo(np.float32).max):
         raise err
     return value
@@ -96,7 +96,8 @@ def _scalar_array(xp, value, dtype):
     """A 0-d array of ``dtype`` holding Python number ``value`` (already checked)."""
     if isinstance(value, complex) and not dtype.is_complex:
         value = value.real
-    a = xp.asarray(value).astype(dtype.np_dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = xp.asarray(value).astype(dtype.np_dtype)
     if dtype is D.bfloat16:
         a = D.round_to_bfloat16(a)
     return a
@@ -212,14 +213,23 @@ class Alias(Op):
         return grad
 
 
+def _view(cls, t, **kwargs):
+    r = cls.apply(t, **kwargs)
+    if t._dtype is D.bfloat16:
+        # the engine rounds bfloat16 results into a new array: point the view back at t's memory
+        r._data = cls.forward(NULL_CTX, t._data, **kwargs)
+        r._dtype = D.bfloat16
+    return r
+
+
 def _select(t, dim, index):
     # the trailing Ellipsis keeps a 0-d result a view instead of a NumPy scalar
-    return Select.apply(t, key=(slice(None),) * dim + (index, Ellipsis))
+    return _view(Select, t, key=(slice(None),) * dim + (index, Ellipsis))
 
 
 def _unsqueeze(t, dim):
     from .shape import Unsqueeze
-    return Unsqueeze.apply(t, dim=dim)
+    return _view(Unsqueeze, t, dim=dim)
 
 
 @tensor_method()
@@ -272,6 +282,9 @@ def _sequence_index(obj):
     return Tensor._make(arr)
 
 
+_ZERO_DIM_INDEX = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                   "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+
 # item kinds
 _INT, _SLICE, _ELLIPSIS, _NONE, _BOOL, _TENSOR = range(6)
 
@@ -317,6 +330,12 @@ def _parse(self, index, for_set):
     """Apply the basic part of ``index`` to ``self``; returns the view and the advanced
     indices as ``{dim_of_view: Tensor}`` (masks not expanded yet)."""
     single_slice = type(index) is slice and not for_set
+    if not self._data.ndim and type(index) is not tuple:
+        kind = _classify(index)[0]
+        if kind == _INT:
+            raise IndexError(_ZERO_DIM_INDEX)
+        if kind == _SLICE:
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if type(index) is not tuple:
         if isinstance(index, list) and _treat_as_tuple(index):
             warnings.warn(_SEQ_WARNING, UserWarning, stacklevel=3)
@@ -340,9 +359,7 @@ def _parse(self, index, for_set):
         if kind == _INT:
             shape = result._data.shape
             if not shape:
-                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
-                                 "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a "
-                                 "number")
+                raise IndexError(_ZERO_DIM_INDEX)
             size = shape[dim]
             if val < -size or val >= size:
                 raise IndexError(f"index {val} is out of bounds for dimension {real_dim} with "
@@ -363,7 +380,7 @@ def _parse(self, index, for_set):
             stop = max(stop, start)
             if single_slice or not (start == 0 and stop == size and step == 1):
                 key = (slice(None),) * dim + (slice(start, stop, step),)
-                result = Slice.apply(result, key=key)
+                result = _view(Slice, result, key=key)
             dim += 1
             real_dim += 1
         elif kind == _ELLIPSIS:
@@ -424,6 +441,8 @@ def _expand_advanced(view, adv):
             size = shape[d]
             bad = (a < -size) | (a >= size)
             if bad.any():
+                if size == 0:
+                    raise IndexError("index is out of bounds for dimension with size 0")
                 v = int(a[bad].reshape(-1)[0])
                 raise IndexError(f"index {v} is out of bounds for dimension {k} with size {size}")
     key = [slice(None)] * (parts[-1][0] + 1)
@@ -472,14 +491,18 @@ class IndexPut(Op):
 
 def _getitem(self, index):
     """``Tensor.__getitem__`` with PyTorch's semantics (see the module docstring)."""
+    if type(index) is int and self._data.ndim:      # the common case, without the parser
+        size = self._data.shape[0]
+        if -size <= index < size:
+            return _select(self, 0, index + size if index < 0 else index)
     view, adv = _parse(self, index, False)
     if adv:
         key = _expand_advanced(view, adv)
         if key is None:
-            return Alias.apply(view) if view is self else view
+            return _view(Alias, view) if view is self else view
         return Index.apply(view, key=key)
     if view is self:
-        return Alias.apply(self)
+        return _view(Alias, self)
     return view
 
 
@@ -500,7 +523,7 @@ class Fill(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return None, grad.sum()
+        return grad.new_zeros(grad.shape), grad.sum()
 
 
 def _value_tensor(self, value):
@@ -832,53 +855,49 @@ class IndexAdd(Op):
         return grad, gs
 
 
-def _index_dim_checks(fname, input, dim, index, source):
-    nd = input._data.ndim
-    dim = wrap_dim(dim, nd)
-    if source._dtype is not input._dtype:
-        if fname == "index_add_":
-            raise RuntimeError(f"index_add_(): self ({_sname(input._dtype)}) and source "
-                               f"({_sname(source._dtype)}) must have the same scalar type")
-        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but "
-                           f"got (self) {_sname(input._dtype)} and (source) {_sname(source._dtype)}")
-    n_idx = index._data.size
-    n_src = source._data.shape[dim] if source._data.ndim else 1
-    if n_idx != n_src:
-        if fname == "index_add_":
-            raise RuntimeError(f"index_add_(): Number of indices ({n_idx}) should be equal to "
-                               f"source.size(dim): ({n_src}), for dim: {dim}")
-        raise IndexError(f"index_copy_(): Number of indices ({n_idx}) should be equal to "
-                         f"source.size(dim) ({n_src})")
-    if source._data.ndim and nd:
-        for d in range(nd):
-            if d != dim and (source._data.ndim != nd or source._data.shape[d] != input._data.shape[d]):
-                raise RuntimeError(f"{fname}(): Source/destination tensor must have same slice "
-                                   f"shapes. Destination slice shape: "
-                                   f"{list(input.shape[:dim] + input.shape[dim + 1:])} at "
-                                   f"dimension {dim} and source slice shape: "
-                                   f"{list(source.shape[:dim] + source.shape[dim + 1:])} at "
-                                   "dimension 0.")
-    size = input._data.shape[dim] if nd else 1
+def _index_bounds(fname, input, dim, index):
+    size = input._data.shape[dim] if input._data.ndim else 1
     idx = _vector_index(index)
     if idx.size:
         bad = (idx < 0) | (idx >= size)
         if bad.any():
             v = int(idx[bad][0])
-            prefix = "index_copy_(): " if fname == "index_copy_" else ""
-            err = IndexError if fname == "index_copy_" else RuntimeError
-            raise err(f"{prefix}index {v} is out of bounds for dimension {dim} with size {size}")
+            if fname == "index_copy_":
+                raise IndexError(f"index_copy_(): index {v} is out of bounds for dimension {dim} "
+                                 f"with size {size}")
+            raise RuntimeError(f"index {v} is out of bounds for dimension {dim} with size {size}")
     return dim, _on(xp_of(input._data), idx)
 
 
 def _index_add_args(input, dim, index, source):
-    if index._dtype not in (D.int64, D.int32):
-        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
-                           f"{_sname(index._dtype)}")
+    """PyTorch's checks for index_add, in its order (index_func_meta_impl)."""
+    dim = wrap_dim(dim, input._data.ndim)
     if index._data.ndim > 1:
         raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
                          f"{index._data.ndim} with type: {_sname(index._dtype)} and size: "
                          f"{list(index.shape)}")
-    return _index_dim_checks("index_add_", input, dim, index, source)
+    if index._dtype not in (D.int64, D.int32):
+        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{_sname(index._dtype)}")
+    if source._dtype is not input._dtype:
+        raise RuntimeError(f"index_add_(): self ({_sname(input._dtype)}) and source "
+                           f"({_sname(source._dtype)}) must have the same scalar type")
+    sn = source._data.ndim
+    if not (dim == 0 or dim < sn):
+        raise RuntimeError(f"index_add_(): Indexing dim {dim} is out of bounds of the source tensor "
+                         f"with dim {sn}")
+    n_src = source._data.shape[dim] if sn else 1
+    if index._data.size != n_src:
+        raise RuntimeError(f"index_add_(): Number of indices ({index._data.size}) should be equal "
+                           f"to source.size(dim): ({n_src}), for dim: {dim}")
+    xs, ss = list(input._data.shape), list(source._data.shape)
+    if sn and xs:
+        del xs[dim], ss[dim]
+    if xs != ss:
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(input.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    return _index_bounds("index_add_", input, dim, index)
 
 
 def _alpha_for(dtype, alpha):
@@ -927,13 +946,40 @@ class IndexCopy(Op):
 
 
 def _index_copy_args(input, dim, index, source):
-    if index._dtype is not D.int64:
-        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got "
-                           f"{_sname(index._dtype)}")
+    """PyTorch's checks for index_copy, in its order."""
+    nd, sn = input._data.ndim, source._data.ndim
+    dim = wrap_dim(dim, nd)
     if index._data.ndim > 1:
         raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got "
                          f"{index._data.ndim})")
-    return _index_dim_checks("index_copy_", input, dim, index, source)
+    n = index._data.size
+    if sn == 0 and n != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {n})")
+    if sn != nd and sn and nd:
+        raise IndexError("index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({sn}), destination "
+                         f"dimensionality ({nd})")
+    if index._dtype is not D.int64:
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got "
+                           f"{_sname(index._dtype)}")
+    if source._dtype is not input._dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but "
+                           f"got (self) {_sname(input._dtype)} and (source) {_sname(source._dtype)}")
+    xs, ss = list(input._data.shape), list(source._data.shape)
+    if xs:
+        del xs[dim]
+    if ss:
+        del ss[dim]
+    if xs != ss:
+        raise RuntimeError("index_copy_(): Source/destination tensor must have same slice shapes. "
+                           f"Destination slice shape: {' '.join(map(str, xs))} at dimension {dim} "
+                           f"and source slice shape: {' '.join(map(str, ss))} at dimension 0.")
+    n_src = source._data.shape[dim] if sn else 1
+    if n != n_src:
+        raise IndexError(f"index_copy_(): Number of indices ({n}) should be equal to "
+                         f"source.size(dim) ({n_src})")
+    return _index_bounds("index_copy_", input, dim, index)
 
 
 def index_copy(input, dim, index, source, *, out=None):
@@ -1006,6 +1052,7 @@ def _index_fill_args(input, dim, index, value):
         if bad.any():
             raise IndexError(f"index {int(idx[bad][0])} is out of bounds for dimension {dim} with "
                              f"size {size}")
+        idx = idx % size
     idx = _on(xp_of(input._data), idx)
     if isinstance(value, Tensor):
         if value._data.ndim:
@@ -1382,7 +1429,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_sname(indices._dtype)}")
     if dim is None:
-        r = gather(input.reshape(-1), 0, indices.reshape(-1))
+        r = gather(input.view(-1), 0, indices.view(-1))
         return r if out is None else _write_out(out, r)
     if input._data.ndim != indices._data.ndim:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number "
@@ -1446,7 +1493,7 @@ class MaskedFillTensor(Op):
 def _masked_fill_args(input, mask, value, inplace):
     if mask._dtype is not D.bool:
         raise _mask_dtype_error("masked_fill_", mask)
-    shape = tuple(broadcast_shapes_or_raise(input._data.shape, mask._data.shape))
+    shape = tuple(broadcast_shapes_or_raise(mask._data.shape, input._data.shape))
     if inplace and shape != input._data.shape:
         raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast "
                            f"shape {list(shape)}")

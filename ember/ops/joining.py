@@ -36,7 +36,7 @@ def _out(out, result):
                 "outputs will not be resized unless they have zero elements. You can explicitly "
                 "reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0). (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
-                "Resize.cpp:31.)", UserWarning, stacklevel=3)
+                "Resize.cpp:30.)", UserWarning, stacklevel=3)
         out.resize_(result.shape)
     out.copy_(result)
     return out
@@ -65,14 +65,17 @@ class Cat(Op):
         ctx.sizes = [a.shape[dim] if k else None for a, k in zip(arrays, keep)]
         xp = xp_of(arrays[0])
         parts = [a for a, k in zip(arrays, keep) if k]
-        return xp.concatenate(parts, axis=dim)
+        shape = list(parts[0].shape)
+        shape[dim] = sum(p.shape[dim] for p in parts)
+        out = xp.empty(shape, dtype=parts[0].dtype)     # row-major whatever the inputs' layout
+        return xp.concatenate(parts, axis=dim, out=out)
 
     @staticmethod
     def backward(ctx, grad):
         grads, start = [], 0
         for n in ctx.sizes:
-            if n is None:      # a legacy empty 1-D input: no gradient flows to it
-                grads.append(None)
+            if n is None:      # a legacy empty 1-D input gets an empty gradient
+                grads.append(grad.new_zeros(0))
                 continue
             grads.append(narrow(grad, ctx.dim, start, n))
             start += n
@@ -136,7 +139,10 @@ class Stack(Op):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         ctx.dim = dim
-        return xp_of(arrays[0]).stack(arrays, axis=dim)
+        xp = xp_of(arrays[0])
+        shape = list(arrays[0].shape)
+        shape.insert(dim, len(arrays))
+        return xp.stack(arrays, axis=dim, out=xp.empty(shape, dtype=arrays[0].dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -201,7 +207,7 @@ class Repeat(Op):
         lead = len(repeats) - x.ndim
         padded = (1,) * lead + x.shape
         ctx.in_shape, ctx.padded, ctx.repeats = x.shape, padded, repeats
-        return xp_of(x).tile(x.reshape(padded), repeats)
+        return xp_of(x).ascontiguousarray(xp_of(x).tile(x.reshape(padded), repeats))
 
     @staticmethod
     def backward(ctx, grad):
@@ -310,20 +316,19 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                                       f"'{_sname(repeats._dtype)}'")
         if repeats._data.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
-        if repeats._data.ndim == 0 or repeats._data.shape[0] == 1:
-            repeats = int(repeats.item())
-        else:
-            n = input._data.shape[d]
-            if repeats._data.shape[0] != n:
-                raise RuntimeError(f"repeats must have the same size as input along dim, but got "
-                                   f"repeats.size(0) = {repeats._data.shape[0]} and input.size({d}) "
-                                   f"= {n}")
-            reps = repeats._data
-            if (reps < 0).any():
-                raise RuntimeError("repeats can not be negative")
-            xp = xp_of(reps)
-            index = xp.repeat(xp.arange(n), reps)
-            return _IndexSelect.apply(input, dim=d, index=index)
+        n = input._data.shape[d]
+        reps = repeats._data.reshape(-1)
+        if reps.shape[0] == 1:
+            reps = xp_of(reps).full(n, reps[0])
+        if reps.shape[0] != n:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {repeats._data.shape[0]} and input.size({d}) "
+                               f"= {n}")
+        if (reps < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        xp = xp_of(reps)
+        index = xp.repeat(xp.arange(n), reps)
+        return _IndexSelect.apply(input, dim=d, index=index)
     repeats = int(repeats)
     if repeats < 0:
         raise RuntimeError("Repeats must be non-negative")
@@ -349,7 +354,8 @@ class Flip(Op):
     @staticmethod
     def forward(ctx, x, dims=()):
         ctx.dims = dims
-        return xp_of(x).flip(x, dims).copy() if dims else x.copy()
+        # PyTorch keeps the input's layout (TensorIterator); NumPy's "K" copy does the same
+        return xp_of(x).flip(x, dims).copy(order="K") if dims else x.copy(order="K")
 
     @staticmethod
     def backward(ctx, grad):
@@ -397,7 +403,7 @@ class Roll(Op):
         xp = xp_of(x)
         if dims is None:
             return xp.roll(x.reshape(-1), shifts[0]).reshape(x.shape)
-        return xp.roll(x, shifts, dims)
+        return xp.ascontiguousarray(xp.roll(x, shifts, dims))
 
     @staticmethod
     def backward(ctx, grad):
@@ -430,12 +436,12 @@ class Rot90(Op):
         d0, d1 = dims
         # PyTorch's layouts: flip(d1).transpose / flip both / flip(d0).transpose / clone
         if k == 1:
-            return xp.flip(x, d1).copy().swapaxes(d0, d1)
+            return xp.flip(x, d1).copy(order="K").swapaxes(d0, d1)
         if k == 2:
-            return xp.flip(x, (d0, d1)).copy()
+            return xp.flip(x, (d0, d1)).copy(order="K")
         if k == 3:
-            return xp.flip(x, d0).copy().swapaxes(d0, d1)
-        return x.copy()
+            return xp.flip(x, d0).copy(order="K").swapaxes(d0, d1)
+        return x.copy(order="C")
 
     @staticmethod
     def backward(ctx, grad):
@@ -450,10 +456,10 @@ def rot90(input, k=1, dims=(0, 1)):
     nd = input._data.ndim
     if nd < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
-    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == nd:
+    d = (wrap_dim(dims[0], nd), wrap_dim(dims[1], nd))
+    if d[0] == d[1]:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
                            f"dim1 = {dims[1]}")
-    d = (wrap_dim(dims[0], nd), wrap_dim(dims[1], nd))
     return Rot90.apply(input, k=k % 4, dims=d)
 
 

@@ -776,10 +776,10 @@ class Kron(Op):
     @staticmethod
     def forward(ctx, a, b):
         n = max(a.ndim, b.ndim)
+        ctx.save_for_backward(a, b)     # the inputs themselves, so double backward sees them
+        ctx.n = n
         a = a.reshape((1,) * (n - a.ndim) + a.shape)
         b = b.reshape((1,) * (n - b.ndim) + b.shape)
-        ctx.save_for_backward(a, b)
-        ctx.n = n
         xp = xp_of(a)
         ai = a.reshape(sum(((s, 1) for s in a.shape), ()))
         bi = b.reshape(sum(((1, s) for s in b.shape), ()))
@@ -789,6 +789,8 @@ class Kron(Op):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         n = ctx.n
+        a = a.reshape((1,) * (n - a.ndim) + tuple(a.shape))
+        b = b.reshape((1,) * (n - b.ndim) + tuple(b.shape))
         g = grad.reshape(sum(((x, y) for x, y in zip(a.shape, b.shape)), ()))
         ga = gb = None
         if ctx.needs_input_grad[0]:

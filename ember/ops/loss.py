@@ -59,6 +59,10 @@ class NllLoss(Op):
         return NllLossGrad.apply(grad, shape=shape, target=t, scale=scale, reduction=reduction), None
 
 
+class NllLoss2d(NllLoss):
+    node_name = "NllLoss2DBackward0"
+
+
 class NllLossGrad(Op):
     """The gradient of nll_loss w.r.t. its input: ``-scale * grad`` at the target entries."""
 

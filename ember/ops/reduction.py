@@ -67,7 +67,9 @@ return_types = types.ModuleType("torch.return_types",
 for _name in ("max", "min", "cummax", "cummin", "median", "nanmedian", "mode", "sort", "topk",
               "kthvalue"):
     setattr(return_types, _name, _return_type(_name))
+    setattr(return_types, _name + "_out", _return_type(_name + "_out"))
 return_types.aminmax = _return_type("aminmax", ("min", "max"))
+return_types.aminmax_out = _return_type("aminmax_out", ("min", "max"))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -129,8 +131,20 @@ def _const(arr):
 
 
 def _out(out, result):
-    from .pointwise import _out as write_out
-    return write_out(out, result)
+    """Write ``result`` into the ``out=`` tensor, resizing it as PyTorch does."""
+    if tuple(out.shape) != tuple(result.shape):
+        if out.numel():
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+                "release outputs will not be resized unless they have zero elements. You can "
+                "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                "t.resize_(0). (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/"
+                "native/Resize.cpp:30.)", UserWarning, stacklevel=3)
+        out.resize_(result.shape)
+    out.copy_(result.detach())
+    return out
 
 
 def _check_dtype_arg(dtype):
@@ -173,16 +187,28 @@ class SumDim(Sum):
     node_name = "SumBackward1"
 
 
+class _NoDim:
+    """Default of ``dim`` where PyTorch tells "not given" (SumBackward0) from ``dim=None``."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "None"
+
+
+_NO_DIM = _NoDim()
+
+
 @tensor_method()
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """``torch.sum``: over all elements, or over ``dim`` (int or tuple) keeping dims if asked.
 
     Integer and bool inputs sum in int64 unless ``dtype`` says otherwise.
     """
     if isinstance(dim, D.dtype):
-        dim, dtype = None, dim
-    given = dim is not None
-    dims = _reduce_dims(dim, input.ndim)
+        dim, dtype = _NO_DIM, dim
+    given = dim is not _NO_DIM
+    dims = _reduce_dims(dim if given else None, input.ndim)
     npdt = _check_dtype_arg(dtype)
     if not given:
         r = Sum.apply(input, dtype=npdt) if npdt is not None else Sum.apply(input)
@@ -244,14 +270,14 @@ class MeanDim(Mean):
 
 
 @tensor_method()
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def mean(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
     """``torch.mean``: floating and complex inputs only, as in PyTorch."""
     dt = dtype or input._dtype
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {_scalar_type_name(dt)}")
-    given = dim is not None
-    dims = _reduce_dims(dim, input.ndim)
+    given = dim is not _NO_DIM
+    dims = _reduce_dims(dim if given else None, input.ndim)
     npdt = _check_dtype_arg(dtype)
     if not given:
         r = Mean.apply(input, dtype=npdt) if npdt is not None else Mean.apply(input)
@@ -637,7 +663,7 @@ def _extreme(name, input, dim, keepdim, out, whole_op, dim_op):
     if out is not None:
         _out(out[0], vals)
         _out(out[1], idx)
-        return getattr(return_types, name)(out)
+        return getattr(return_types, name + "_out")(out)
     return r
 
 
@@ -685,7 +711,8 @@ def _scale_by_count(grad, shape, dims, keepdim, mask_arr):
 
 def _amax_like(name, op, input, dim, keepdim, out):
     if input._dtype.is_complex:
-        raise RuntimeError(f"{name}(): does not support complex input")
+        raise NotImplementedError(f'"{name[1:]}_values_cpu" not implemented for '
+                                  f"'{_scalar_type_name(input._dtype)}'")
     dims = _reduce_dims(dim, input.ndim)
     if dims is None:
         _nonempty_all(input, name)
@@ -733,6 +760,8 @@ class Aminmax(Op):
 @tensor_method()
 def aminmax(input, *, dim=None, keepdim=False, out=None):
     """``torch.aminmax``: the named tuple ``(min, max)`` over ``dim`` (an int) or everything."""
+    if input._dtype.is_complex:
+        raise _not_implemented("aminmax_cpu", input)
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
@@ -742,22 +771,25 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
         d = wrap_dim(dim, input.ndim)
         _nonempty_dim(input, d, "aminmax", sep=": ")
         dims = (d,) if input.ndim else None
-    if dims is None and keepdim:
-        keepdim_shape = (1,) * input.ndim
-        lo, hi = Aminmax.apply(input, dims=None, keepdim=False)
-        lo, hi = lo.reshape(keepdim_shape), hi.reshape(keepdim_shape)
-    else:
-        lo, hi = Aminmax.apply(input, dims=dims, keepdim=keepdim)
+    lo, hi = Aminmax.apply(input, dims=dims, keepdim=keepdim)
     if input._dtype is D.bfloat16:
         lo._dtype = hi._dtype = D.bfloat16
     if out is not None:
         _out(out[0], lo)
         _out(out[1], hi)
-        return return_types.aminmax(out)
+        return return_types.aminmax_out(out)
     return return_types.aminmax((lo, hi))
 
 
+def _not_implemented(kernel, input):
+    return NotImplementedError(f'"{kernel}" not implemented for '
+                               f"'{_scalar_type_name(input._dtype)}'")
+
+
 def _arg_extreme(name, input, dim, keepdim, out):
+    if input._dtype is D.bool or input._dtype.is_complex:
+        what = "bool" if input._dtype is D.bool else "complex"
+        raise RuntimeError(f"{name}(): does not support {what} input")
     xp = xp_of(input._data)
     x = input._data
     if dim is None:
@@ -912,6 +944,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
                            f"input. Got {_scalar_type_name(input._dtype)}")
     if isinstance(dim, int):
         dim = (dim,)
+    if dtype is not None and D.promote_types(input._dtype, dtype) is not dtype:
+        raise RuntimeError("linalg.vector_norm: the dtype of the input "
+                           f"({_scalar_type_name(input._dtype)}) should be convertible without "
+                           f"narrowing to the specified dtype ({_scalar_type_name(dtype)})")
     if isinstance(p, str):
         if p not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
@@ -1143,6 +1179,10 @@ class Cummin(Cummax):
 
 
 def _cumext(name, op, input, dim, out):
+    if input._dtype.is_complex:
+        raise _not_implemented(f"{name}_cpu", input)
+    if input.ndim == 0 and dim not in (0, -1):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     d = wrap_dim(dim, input.ndim)
     vals, idx = op.apply(input, dim=d)
     if input._dtype is D.bfloat16:
@@ -1150,7 +1190,7 @@ def _cumext(name, op, input, dim, out):
     if out is not None:
         _out(out[0], vals)
         _out(out[1], idx)
-        return getattr(return_types, name)(out)
+        return getattr(return_types, name + "_out")(out)
     return getattr(return_types, name)((vals, idx))
 
 

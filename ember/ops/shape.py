@@ -27,7 +27,7 @@ from ._util import xp_of
 __all__ = ["reshape", "view_as_real", "view_as_complex", "transpose", "swapaxes", "swapdims",
            "permute", "movedim", "moveaxis", "squeeze", "unsqueeze", "t", "adjoint", "as_strided",
            "clone", "flatten", "unflatten", "ravel", "broadcast_to", "narrow", "select", "unbind",
-           "split", "tensor_split", "chunk", "hsplit", "vsplit", "dsplit", "diagonal", "real",
+           "split", "tensor_split", "chunk", "unsafe_split", "unsafe_chunk", "hsplit", "vsplit", "dsplit", "diagonal", "real",
            "imag", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided_scatter"]
 
 
@@ -871,7 +871,8 @@ class Select(_PartialView):
 
     @staticmethod
     def take(x, dim=0, index=0):
-        return x[(slice(None),) * dim + (index,)]
+        # the trailing Ellipsis keeps a 0-d result an array view instead of a NumPy scalar
+        return x[(slice(None),) * dim + (index, Ellipsis)]
 
     @staticmethod
     def forward(ctx, x, dim=0, index=0):
@@ -1115,6 +1116,32 @@ def _split_method(self, split_size, dim=0):
     return split(self, split_size, dim)
 
 
+class UnsafeSplit(SplitOp):
+    node_name = "UnsafeSplitBackward0"
+
+
+def unsafe_split(tensor, split_size, dim=0):
+    """``torch.unsafe_split``: ``split`` whose pieces PyTorch does not track as views
+    (no ``_base``; they still share memory)."""
+    pieces = split(tensor, split_size, dim)
+    sizes = [p._data.shape[wrap_dim(dim, tensor.ndim)] for p in pieces]
+    outs = UnsafeSplit.apply(tensor, dim=wrap_dim(dim, tensor.ndim), sizes=tuple(sizes))
+    if tensor._dtype is D.bfloat16:
+        for o, p in zip(outs, pieces):
+            o._data, o._dtype = p._data, D.bfloat16
+    return outs
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """``torch.unsafe_chunk``: ``chunk`` with ``unsafe_split``'s pieces."""
+    sizes = [p._data.shape[wrap_dim(dim, input.ndim)] for p in chunk(input.detach(), chunks, dim)]
+    return unsafe_split(input, sizes[0] if sizes else 0, dim) if len(set(sizes[:-1])) <= 1 \
+        else unsafe_split(input, sizes, dim)
+
+
+Tensor.unsafe_split, Tensor.unsafe_chunk = unsafe_split, unsafe_chunk
+
+
 def chunk(input, chunks, dim=0):
     """``torch.chunk``: ``split`` into pieces of ``ceil(size / chunks)`` (maybe fewer pieces)."""
     if chunks <= 0:
@@ -1218,7 +1245,7 @@ class Unbind(Op):
     @staticmethod
     def forward(ctx, x, dim=0):
         ctx.dim = dim
-        return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+        return tuple(Select.take(x, dim, i) for i in range(x.shape[dim]))
 
     @staticmethod
     def backward(ctx, *grads):
@@ -1655,3 +1682,85 @@ def copy_(self, src, non_blocking=False):
     if src._requires_grad and src._dtype is not self._dtype and self._dtype.is_floating_point:
         src = src.to(self._dtype)
     return apply_inplace(Copy, self, (src,), {})
+
+
+# ---------------------------------------------------------------------- in-place metadata views
+class _T1(T):
+    node_name = "TBackward1"
+
+
+class _Transpose1(Transpose):
+    node_name = "TransposeBackward1"
+
+
+class _Unsqueeze1(Unsqueeze):
+    node_name = "UnsqueezeBackward1"
+
+
+class _Squeeze3(Squeeze):
+    node_name = "SqueezeBackward3"
+
+
+class _Squeeze4(Squeeze):
+    node_name = "SqueezeBackward4"
+
+
+class _Squeeze5(Squeeze):
+    node_name = "SqueezeBackward5"
+
+
+class _AsStrided1(AsStrided):
+    node_name = "AsStridedBackward1"
+
+
+def _restride_(self, cls, **opts):
+    """Give ``self`` the geometry of a view op in place (``t_``, ``squeeze_`` ...): same
+    memory, new sizes and strides, a ``...Backward1`` node when it is in the graph."""
+    self._check_inplace()
+    r = cls.apply(self, **opts)
+    self._data = r._data
+    if r.grad_fn is not None:
+        self.grad_fn = r.grad_fn
+        self._output_nr = 0
+    self._bump_version()
+    return self
+
+
+@tensor_method()
+def t_(self):
+    if self._data.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+    return _restride_(self, _T1)
+
+
+@tensor_method("transpose_", "swapaxes_", "swapdims_")
+def transpose_(self, dim0, dim1):
+    nd = self._data.ndim
+    return _restride_(self, _Transpose1, dim0=wrap_dim(dim0, nd), dim1=wrap_dim(dim1, nd))
+
+
+@tensor_method()
+def unsqueeze_(self, dim):
+    return _restride_(self, _Unsqueeze1, dim=wrap_dim(dim, self._data.ndim + 1))
+
+
+@tensor_method()
+def squeeze_(self, dim=None):
+    shape, nd = self._data.shape, self._data.ndim
+    if dim is None:
+        return _restride_(self, _Squeeze3, dims=None)
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(sorted(set(d for d in (wrap_dim(d, nd) for d in dim) if nd and shape[d] == 1)))
+        return _restride_(self, _Squeeze5, dims=dims)
+    d = wrap_dim(dim, nd)
+    return _restride_(self, _Squeeze4, dims=(d,) if nd and shape[d] == 1 else ())
+
+
+@tensor_method()
+def as_strided_(self, size, stride, storage_offset=None):
+    v = as_strided(self.detach(), size, stride, storage_offset)    # checks and geometry
+    root, own_offset = _storage_root(self)
+    extent = root.size if root.flags.c_contiguous else _storage_extent(root)
+    offset = v.storage_offset()
+    return _restride_(self, _AsStrided1, size=tuple(v.shape), stride=tuple(v.stride()),
+                      offset=offset, base=(root, self.stride(), own_offset, extent))

@@ -286,7 +286,7 @@ def _tuple_out(name, vals, idx, out):
     if out is not None:
         _out(out[0], vals)
         _out(out[1], idx)
-        return getattr(return_types, name)(out)
+        return getattr(return_types, name + "_out")(out)
     return getattr(return_types, name)((vals, idx))
 
 

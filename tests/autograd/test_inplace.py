@@ -16,14 +16,6 @@ def leaf(mod, data, dtype="float32"):
     return mod.tensor(np.array(data), dtype=getattr(mod, dtype), requires_grad=True)
 
 
-def has_getitem():
-    try:
-        ember.ones(2)[0]
-        return True
-    except TypeError:
-        return False
-
-
 def test_version_counter_shared_by_views():
     def run(mod):
         a = mod.zeros(2, 3)
@@ -202,7 +194,6 @@ def test_copy_into_view_of_buffer():
     assert e[1] == t[1]
 
 
-@pytest.mark.skipif(not has_getitem(), reason="indexing ops are another module's work")
 def test_setitem_and_slice_ops():
     def run(mod):
         x = mod.arange(6.0).reshape(2, 3).requires_grad_()

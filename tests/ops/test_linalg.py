@@ -1,6 +1,7 @@
 """Matrix products and matrix-shaped ops (ember/ops/linalg.py) against PyTorch."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -154,7 +155,7 @@ def test_bmm():
                        ((2, 2, 3), (2, 4, 4), 32), ((2, 2, 3), (2, 3, 4), 64)]:
         ea, ta = pair(rand(*sa), ember.float32)
         eb, tb = pair(rand(*sb), ember.float32 if dt == 32 else ember.float64)
-        assert_same_error(lambda: ember.bmm(ea, eb), lambda: torch.bmm(ta, tb))
+        assert_same_error(partial(ember.bmm, ea, eb), partial(torch.bmm, ta, tb))
 
 
 @pytest.mark.parametrize("beta,alpha", [(1, 1), (0.5, 2.0), (0, 1), (2, 0)])
@@ -311,7 +312,7 @@ def _n(shape):
 def test_trace_errors():
     for s in [(3,), (2, 3, 3)]:
         e, t = pair(rand(*s))
-        assert_same_error(lambda: ember.trace(e), lambda: torch.trace(t))
+        assert_same_error(partial(ember.trace, e), partial(torch.trace, t))
 
 
 @pytest.mark.parametrize("shape", [(3, 3), (2, 4), (2, 3, 4), (0, 3)])
@@ -353,7 +354,7 @@ def test_diag(shape, k):
 def test_diag_errors():
     for s in [(), (2, 2, 2)]:
         e, t = pair(rand(*s))
-        assert_same_error(lambda: ember.diag(e), lambda: torch.diag(t))
+        assert_same_error(partial(ember.diag, e), partial(torch.diag, t))
 
 
 @pytest.mark.parametrize("shape,args", [((3,), ()), ((2, 3), ()), ((2, 3), (1,)), ((2, 3), (-1, 0, 2)),
@@ -408,7 +409,7 @@ def test_cross_errors(call):
 @pytest.mark.parametrize("sa,sb", [((4, 3), (5, 3)), ((2, 4, 3), (2, 5, 3)), ((30, 3), (2, 3))])
 def test_cdist(p, sa, sb):
     check(lambda a, b: ember.cdist(a, b, p=p), lambda a, b: torch.cdist(a, b, p=p),
-          rand(*sa), rand(*sb), grad=p != 0.5 or True)
+          rand(*sa), rand(*sb), grad=True)
 
 
 def test_cdist_errors():
@@ -416,7 +417,7 @@ def test_cdist_errors():
     for sa, sb, kw in cases:
         ea, ta = pair(rand(*sa), ember.float32)
         eb, tb = pair(rand(*sb), ember.float32)
-        assert_same_error(lambda: ember.cdist(ea, eb, **kw), lambda: torch.cdist(ta, tb, **kw))
+        assert_same_error(partial(ember.cdist, ea, eb, **kw), partial(torch.cdist, ta, tb, **kw))
     ea, ta = pair(np.ones((2, 3), np.int64))
     assert_same_error(lambda: ember.cdist(ea, ea), lambda: torch.cdist(ta, ta))
     eb, tb = pair(rand(4, 3), ember.float64)
@@ -459,4 +460,4 @@ def test_logdet_negative_and_slogdet_repr():
 def test_det_errors():
     for s, dt in [((2, 3), ember.float32), ((3,), ember.float32), ((3, 3), ember.int64)]:
         e, t = pair(np.ones(s), dt)
-        assert_same_error(lambda: ember.det(e), lambda: torch.det(t))
+        assert_same_error(partial(ember.det, e), partial(torch.det, t))

@@ -113,35 +113,39 @@ DIM_OPS = {
 }
 DIFFERENTIABLE = ["sum", "nansum", "mean", "nanmean", "var", "std", "var_mean", "std_mean",
                   "amax", "amin", "logsumexp", "norm", "norm1", "norm3", "norminf"]
-DIMS = [None, 0, -1, 1, (0, 2), (-1, 0), (0, 1, 2)]
+DIMS = [None, 1, -1, (0, 2), (-1, 0, 1)]
 
 
 @pytest.mark.parametrize("op", list(DIM_OPS))
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dim", DIMS)
-@pytest.mark.parametrize("keepdim", [False, True])
-def test_dim_reductions_values(op, layout, dim, keepdim):
+def test_dim_reductions_values(op, layout, dim):
     e, t = make("float64", layout)
     fn = DIM_OPS[op]
-    compare(lambda m, x: fn(m, x, dim, keepdim) if dim is not None else
-            (fn(m, x, None, keepdim) if op not in ("logsumexp",) else fn(m, x, (), keepdim)),
-            e, t)
+    if dim is None and op == "logsumexp":
+        dim = ()
+    for keepdim in (False, True):
+        compare(lambda m, x: fn(m, x, dim, keepdim), e, t)
 
 
 @pytest.mark.parametrize("op", DIFFERENTIABLE)
 @pytest.mark.parametrize("layout", ["3d", "0d", "noncontig"])
 @pytest.mark.parametrize("dim", [None, 1, (0, -1)])
-@pytest.mark.parametrize("keepdim", [False, True])
-def test_dim_reductions_grad(op, layout, dim, keepdim):
+def test_dim_reductions_grad(op, layout, dim):
     if op == "logsumexp" and dim is None:
         dim = ()
-    e, t = make("float64", layout, requires_grad=True)
-    fn = DIM_OPS[op]
-    try:
-        fn(torch, t, dim, keepdim)
-    except (IndexError, RuntimeError):
-        pytest.skip("dim not valid for this layout (the error is compared in the values test)")
-    compare_grad(lambda m, x: fn(m, x, dim, keepdim), e, t)
+    for keepdim in (False, True):
+        e, t = make("float64", layout, requires_grad=True)
+        fn = DIM_OPS[op]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fn(torch, t, dim, keepdim)
+        except (IndexError, RuntimeError):
+            # a dim this layout does not have: the same error, and no gradient to compare
+            assert_same_error(lambda: fn(ember, e, dim, keepdim), lambda: fn(torch, t, dim, keepdim))
+            continue
+        compare_grad(lambda m, x: fn(m, x, dim, keepdim), e, t)
 
 
 @pytest.mark.parametrize("op", ["sum", "mean", "var", "std", "amax", "amin", "logsumexp", "norm",
@@ -434,12 +438,15 @@ def test_norm_nuclear_and_errors():
     e, t = pair(FLOAT_DATA[0], ember.float64, requires_grad=True)
     compare_grad(lambda m, x: x.norm("nuc"), e, t)
     e3, t3 = make(requires_grad=True)
-    compare_grad(lambda m, x: m.norm(x, "nuc", dim=(0, 2), keepdim=True), e3, t3)
+    compare_grad(lambda m, x: m.norm(x, "nuc", dim=(0, 2), keepdim=True), e3, t3,
+                 check_name=False)   # PyTorch's composite ends in a permute here
     compare(lambda m, x: x.norm("fro", dim=(0, 1)), e3, t3)
     for call in (lambda m, x: x.norm("nuc"), lambda m, x: x.norm("abc"),
                  lambda m, x: x.norm("fro", dim=(0, 1, 2)), lambda m, x: x.norm("nuc", dim=1)):
         assert_same_error(lambda: call(ember, e3), lambda: call(torch, t3))
-    assert_same(e.norm(dtype=ember.float32), t.norm(dtype=torch.float32))
+    assert_same_error(lambda: e.norm(dtype=ember.float32), lambda: t.norm(dtype=torch.float32))
+    ef, tf = pair(FLOAT_DATA[0], ember.float32)
+    assert_same(ef.norm(dtype=ember.float64), tf.norm(dtype=torch.float64))
     ec, tc = pair(np.array([1 + 2j, 3, -1j]), ember.complex128)
     assert_same(ec.norm(), tc.norm())
 
@@ -516,5 +523,6 @@ def test_out_argument():
     assert_same(oe, ot)
     ve, ie = ember.empty(0, dtype=ember.float64), ember.empty(0, dtype=ember.int64)
     vt, it = torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.int64)
-    check_same(ember.max(e, 1, out=(ve, ie)), torch.max(t, 1, out=(vt, it)))
+    re, rt = ember.max(e, 1, out=(ve, ie)), torch.max(t, 1, out=(vt, it))
+    assert repr(re) == repr(rt)
     assert_same(ie, it)

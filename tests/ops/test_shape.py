@@ -98,6 +98,8 @@ VIEW_CASES = [
     ("narrow_neg", (3, 4, 5), lambda x: x.narrow(-1, -3, 2)),
     ("select", (3, 4, 5), lambda x: x.select(1, 2)),
     ("select_neg", (3, 4, 5), lambda x: x.select(-1, -1)),
+    ("select_1d", (4,), lambda x: x.select(0, 2)),
+    ("unbind_1d", (4,), lambda x: x.unbind()[1]),
     ("diagonal", (4, 4), lambda x: x.diagonal()),
     ("diagonal_offset", (3, 4, 5), lambda x: x.diagonal(1, 2, 0)),
     ("diagonal_negoffset", (4, 5), lambda x: x.diagonal(-2)),
@@ -252,6 +254,16 @@ def test_detach_shares_memory_and_version():
     assert e._version == t._version == 1
 
 
+def test_iter_1d_gives_0d_views():
+    e, t = pair(np.arange(3.0))
+    for i, (a, b) in enumerate(zip(e, t)):
+        assert_same(a, b)
+        assert a._base is e and np.shares_memory(a._data, e._data)
+        a.copy_(ember.tensor(10.0 * i, dtype=ember.float64))
+        b.copy_(torch.tensor(10.0 * i, dtype=torch.float64))
+    assert_same(e, t)
+
+
 def test_iter_uses_unbind():
     e, t = pair(np.random.randn(3, 2), requires_grad=True)
     rows_e, rows_t = list(e), list(t)
@@ -284,6 +296,8 @@ SPLIT_CASES = [
     ("hsplit_list", lambda L, x: x.hsplit([1])),
     ("vsplit", lambda L, x: L.vsplit(x, [1, 2])),
     ("dsplit", lambda L, x: x.dsplit(5)),
+    ("unsafe_split", lambda L, x: L.unsafe_split(x, 3, 1)),
+    ("unsafe_chunk", lambda L, x: x.unsafe_chunk(2, 2)),
 ]
 
 
@@ -294,10 +308,18 @@ def test_split_family(name, fn, layout):
     es, ts = fn(ember, e), fn(torch, t)
     assert isinstance(es, tuple) and len(es) == len(ts)
     for a, b in zip(es, ts):
-        check_geometry(a, b)
+        if name.startswith("unsafe"):
+            # Ember derives storage_offset() from _base, which these pieces do not have
+            assert_same(a, b)
+            assert raw_stride(a) == b.stride()
+        else:
+            check_geometry(a, b)
         assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__
         assert np.shares_memory(a._data, e._data) or a.numel() == 0
-        assert a._base is (e._base if e._base is not None else e)
+        if name.startswith("unsafe"):
+            assert a._base is None and b._base is None
+        else:
+            assert a._base is (e._base if e._base is not None else e)
     # only some outputs get a gradient: the others count as zeros
     ws = [np.random.randn(*b.shape) for b in ts]
     sum((a * ember.tensor(w)).sum() for a, w in list(zip(es, ws))[::2]).backward()
@@ -537,3 +559,36 @@ def test_errors(name):
     fn = ERROR_CASES[name]
     e, t = pair(X)
     assert_same_error(lambda: fn(ember, e), lambda: fn(torch, t))
+
+
+# ---------------------------------------------------------------------- in-place metadata ops
+@pytest.mark.parametrize("fn", [
+    lambda y: y.squeeze_(), lambda y: y.squeeze_(1), lambda y: y.squeeze_((1,)),
+    lambda y: y.as_strided_((2,), (1,)), lambda y: y.as_strided_((2,), (2,), 0),
+    lambda y: y.transpose_(0, 1), lambda y: y.swapaxes_(1, 0), lambda y: y.swapdims_(0, 1),
+    lambda y: y.t_(), lambda y: y.unsqueeze_(0), lambda y: y.unsqueeze_(-1),
+], ids=["squeeze_", "squeeze_dim", "squeeze_dims", "as_strided_", "as_strided_off", "transpose_",
+        "swapaxes_", "swapdims_", "t_", "unsqueeze_", "unsqueeze_last"])
+def test_inplace_metadata_ops(fn):
+    e, t = pair(np.random.randn(3, 1), requires_grad=True)
+    ey, ty = e * 1, t * 1
+    assert fn(ey) is ey and fn(ty) is ty
+    check_geometry(ey, ty)
+    assert ey._version == ty._version
+    assert type(ey.grad_fn).__name__ == type(ty.grad_fn).__name__
+    (ey * ey).sum().backward()
+    (ty * ty).sum().backward()
+    assert_same(e.grad, t.grad)
+    # without autograd: the same memory, seen with the new geometry
+    pe, pt = pair(np.random.randn(3, 1))
+    data = pe._data
+    fn(pe), fn(pt)
+    check_geometry(pe, pt)
+    assert np.shares_memory(pe._data, data)
+
+
+def test_inplace_metadata_errors():
+    e, t = pair(np.random.randn(3, 4), requires_grad=True)
+    assert_same_error(lambda: e.t_(), lambda: t.t_())
+    e, t = pair(np.random.randn(2, 3, 4))
+    assert_same_error(lambda: e.transpose_(0, 3), lambda: t.transpose_(0, 3))
