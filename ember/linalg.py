@@ -89,6 +89,11 @@ def _real_dtype(np_dtype):
         np.dtype(np.float64) if np_dtype == np.complex128 else np.dtype(np_dtype))
 
 
+def _host(a):
+    """A NumPy array with ``a``'s values (a CuPy array is copied to the host)."""
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else a
+
+
 def _batches(a):
     """(index, matrix) for every matrix of a batch (one pass, error paths only)."""
     batch = a.shape[:-2]
@@ -113,7 +118,7 @@ def _first_zero_pivot(m):
 
 
 def _singular_infos(a):
-    a = np.asarray(a.get() if hasattr(a, "get") else a)
+    a = _host(a)
     infos = np.zeros(a.shape[:-2], np.int32)
     for k, m in _batches(a):
         infos.reshape(-1)[k] = _first_zero_pivot(m)
@@ -138,7 +143,7 @@ def _raise_singular(a, fname):
 
 def _chol_infos(a):
     """potrf's ``info``: the order of the first leading minor that is not positive-definite."""
-    a = np.asarray(a.get() if hasattr(a, "get") else a)
+    a = _host(a)
     infos = np.zeros(a.shape[:-2], np.int32)
     for k, m in _batches(a):
         for order in range(1, m.shape[0] + 1):
@@ -459,9 +464,10 @@ class LinalgEig(Op):
 
     @staticmethod
     def forward(ctx, A):
+        xp = xp_of(A)
         ct = _complex_of(A.dtype)
-        w, V = np.linalg.eig(A)
-        w, V = w.astype(ct, copy=False), V.astype(ct, copy=False)
+        w, V = np.linalg.eig(_host(A))      # CuPy has no general eigensolver: run it on the host
+        w, V = xp.asarray(w.astype(ct, copy=False)), xp.asarray(V.astype(ct, copy=False))
         ctx.save_for_backward(w, V)
         return w, V
 
@@ -595,13 +601,26 @@ class LinalgQr(Op):
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                "and nrows > ncols.")
         if m < n:
-            raise NotImplementedError("Ember: the QR backward for wide matrices (m < n) is not "
-                                      "implemented")
-        # Liao et al. (2019): gA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q
-        M = matmul(R, _mH(gR)) - matmul(_mH(gQ), Q)
-        C = _ops.tril(M) + _mH(_ops.tril(M, -1))
-        gA = gQ + matmul(Q, C)
-        return _mH(solve(R, _mH(gA)))
+            # A = Q [R1 | R2]: the square part X = Q R1 is a QR of its own and Y = Q R2, so
+            # gY = Q gR2 and X sees gQ + Y gR2^H (PyTorch's wide-matrix reduction)
+            xp = xp_of(R._data)
+            P1 = _const(xp.eye(n, m, dtype=R._data.dtype))
+            P2 = _const(xp.eye(n, n - m, -m, dtype=R._data.dtype))
+            R1, R2 = matmul(R, P1), matmul(R, P2)
+            gR1, gR2 = matmul(gR, P1), matmul(gR, P2)
+            Y = matmul(Q, R2)
+            gX = _qr_backward_tall(gQ + matmul(Y, _mH(gR2)), gR1, Q, R1)
+            return matmul(gX, _mT(P1)) + matmul(matmul(Q, gR2), _mT(P2))
+        return _qr_backward_tall(gQ, gR, Q, R)
+
+
+def _qr_backward_tall(gQ, gR, Q, R):
+    """QR backward for m >= n (reduced), Liao et al. (2019):
+    gA = (gQ + Q copyltu(M)) R^-H with M = R gR^H - gQ^H Q."""
+    M = matmul(R, _mH(gR)) - matmul(_mH(gQ), Q)
+    C = _ops.tril(M) + _mH(_ops.tril(M, -1))
+    gA = gQ + matmul(Q, C)
+    return _mH(solve(R, _mH(gA)))      # gA R^-H
 
 
 def qr(A, mode="reduced", *, out=None):
@@ -707,6 +726,8 @@ class LinalgLstsq(Op):
     def forward(ctx, A, B, vector=False, rcond=None, driver="gelsy"):
         xp = xp_of(A)
         ctx.vector = vector
+        ctx.save_for_backward(A, B)
+        A, B = _host(A), _host(B)       # LAPACK's gelsd per matrix, on the host
         Bm = B[..., None] if vector else B
         batch = np.broadcast_shapes(A.shape[:-2], Bm.shape[:-2])
         Ab = np.broadcast_to(A, batch + A.shape[-2:])
@@ -728,7 +749,6 @@ class LinalgLstsq(Op):
         if vector:
             X = X[..., 0]
             res = res[..., 0]
-        ctx.save_for_backward(A, B)
         empty = np.zeros((0,), _real_dtype(A.dtype))
         residuals = res if full and driver != "gelsy" else empty
         ranks = ranks if driver != "gels" else np.zeros((0,), np.int64)

@@ -583,7 +583,7 @@ class _TorchPickler(pickle._Pickler):
     dispatch[_Global] = save_torch_global
 
     def save_dtype(self, obj):
-        self.save_torch_global(_Global("torch", obj.name))
+        self.save(_Global("torch", obj.name))
 
     dispatch[D.dtype] = save_dtype
 
@@ -665,6 +665,15 @@ def _pickle_object(obj, plan, protocol, legacy):
 def _save_zip(obj, fh, archive_name, plan, protocol, disable_byteorder):
     data, records = _pickle_object(obj, plan, protocol, legacy=False)
     zw = _ZipWriter(fh, archive_name)
+    try:
+        _write_records(zw, data, records, disable_byteorder)
+    except BaseException:
+        zw.zf.fp = None   # abandon the archive: no central directory is written on collection
+        raise
+    zw.close()
+
+
+def _write_records(zw, data, records, disable_byteorder):
     zw.write_record("data.pkl", data)
     zw.write_record(".format_version", "1")
     zw.write_record(".storage_alignment", str(STORAGE_ALIGNMENT))
@@ -674,7 +683,6 @@ def _save_zip(obj, fh, archive_name, plan, protocol, disable_byteorder):
         zw.write_record(f"data/{rec.key}", rec.payload())
     zw.write_record("version", "3\n")
     zw.write_record(".data/serialization_id", str(uuid.uuid4().int).rjust(40, "0")[:40])
-    zw.close()
 
 
 def _save_legacy(obj, fh, plan, protocol):
@@ -1270,6 +1278,11 @@ def _stream_error(what):
 
 class _ZipReader:
     def __init__(self, fh, path=None, mmap=False):
+        start = fh.tell()
+        fh.seek(0, 2)
+        if fh.tell() - start < 22:   # shorter than a zip's end record (miniz's wording)
+            raise _stream_error("reading zip archive: not a ZIP archive")
+        fh.seek(start)
         try:
             self.zf = zipfile.ZipFile(fh)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error):
@@ -1465,18 +1478,19 @@ def _is_zipfile(fh):
     return head == b"PK\x03\x04"
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
     """``torch.load``: read an object saved by ``torch.save`` or ``ember.save``.
 
     ``f`` is a path or a binary file object.  ``map_location`` (None, 'cpu', a device, a dict
     of location tags, or ``fn(storage, location)``) says where storages go.  With
-    ``weights_only=True`` (default) only tensors, containers, primitive types and the names
-    PyTorch allows are built; refused names raise ``pickle.UnpicklingError``.  ``mmap=True``
+    ``weights_only=True`` (the default, unless a ``pickle_module`` is given, as in PyTorch) only
+    tensors, containers, primitive types and the names PyTorch allows are built; refused names
+    raise ``pickle.UnpicklingError``.  ``mmap=True``
     maps the file's uncompressed storage records (copy-on-write) instead of reading them.
     """
     if weights_only is None:
-        weights_only = True
+        weights_only = pickle_module is None
     if weights_only:
         if pickle_module is not None:
             raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")

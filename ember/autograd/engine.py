@@ -42,9 +42,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
-        self._saved = None
         self._seq = _LEAF_SEQ + next(_seq)
-        self._output_meta = ((variable._data.shape, variable._dtype, variable._device),)
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
@@ -148,9 +146,11 @@ def _zeros_for(meta):
 def call_node(node, grads):
     """Run one node's backward with the engine's shared work around it; returns input grads."""
     if node._materialize:
-        if None in grads:
-            grads = [g if g is not None or m is None else _zeros_for(m)
-                     for g, m in zip(grads, node._output_meta)]
+        for g in grads:
+            if g is None:
+                grads = [g if g is not None or m is None else _zeros_for(m)
+                         for g, m in zip(grads, node._output_meta)]
+                break
     if node._pre_hooks:
         for h in list(node._pre_hooks.values()):
             r = h(tuple(grads))
@@ -436,7 +436,6 @@ class CopySlices(Node):
     __slots__ = ()
 
     def __init__(self, base_edge, base_meta, fn, size, stride, offset, perm):
-        self._saved = None
         self.fn = fn
         self.size, self.stride, self.offset, self.perm = size, stride, offset, perm
         self.next_functions = (base_edge,) + tuple(fn.next_functions[1:])

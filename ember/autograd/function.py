@@ -61,9 +61,11 @@ class Node:
     node costs a handful of slot writes.
     """
 
-    __slots__ = ("next_functions", "needs_input_grad", "_input_meta", "_output_meta",
-                 "_saved", "_seq", "__dict__", "__weakref__")
+    __slots__ = ("next_functions", "needs_input_grad", "_input_meta", "_seq", "__dict__",
+                 "__weakref__")
     _fn = None            # the Function class whose backward this node runs
+    _saved = None         # list of SavedTensor, or RELEASED after backward
+    _output_meta = (None,)   # per output (shape, dtype, device); set for multi-output nodes
     _array_forward = False
     _edge_index = None    # user Functions: positional index of each tensor input
     _to_save = None
@@ -358,27 +360,56 @@ _NO_EDGE = (None, 0)
 
 
 def apply_op(cls, args, kwargs):
-    """Run a built-in op on ``args``: arrays in, arrays out, a node when needed."""
+    """Run a built-in op on ``args``: arrays in, arrays out, a node when needed.
+
+    The hot path of every operator: kept flat (no helper calls) on purpose.
+    """
     if Tensor is None:
         _late_imports()
-    arrays = []
     requires = False
     first_dt = None
     mixed = False
-    for a in args:
+    if len(args) == 2:
+        a, b = args
         if isinstance(a, Tensor):
-            arrays.append(a._data)
-            if a._requires_grad:
-                requires = True
-            dt = a._dtype
-            if first_dt is None:
-                first_dt = dt
-            elif dt is not first_dt:
-                mixed = True
+            x = a._data
+            requires = a._requires_grad
+            first_dt = a._dtype
+            if isinstance(b, Tensor):
+                y = b._data
+                if b._requires_grad:
+                    requires = True
+                if b._dtype is not first_dt:
+                    mixed = True
+            else:
+                y = b
+                mixed = b is not None
         else:
-            arrays.append(a)
-            if a is not None:
-                mixed = True
+            x = a
+            mixed = a is not None
+            if isinstance(b, Tensor):
+                y = b._data
+                requires = b._requires_grad
+                first_dt = b._dtype
+            else:
+                y = b
+        arrays = [x, y]
+    else:
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    requires = True
+                dt = a._dtype
+                if first_dt is None:
+                    first_dt = dt
+                elif dt is not first_dt:
+                    mixed = True
+            else:
+                arrays.append(a)
+                if a is not None:
+                    mixed = True
     bf16 = first_dt is bfloat16
     if mixed and cls.promote:
         result_dtype = result_type_of([a for a in args if a is not None])
@@ -387,25 +418,28 @@ def apply_op(cls, args, kwargs):
             if isinstance(a, Tensor) and arrays[i].dtype != np_dt:
                 arrays[i] = arrays[i].astype(np_dt)
         bf16 = result_dtype is bfloat16
-    if requires and _state.grad_enabled:
-        ctx = cls._node_class()
-        ctx._saved = None
-        out = cls.forward(ctx, *arrays, **kwargs)
-    else:
+    if not requires or not _state.grad_enabled:
         out = cls.forward(NULL_CTX, *arrays, **kwargs)
         if out.__class__ is tuple:
             return tuple(_wrap(o, bf16) for o in out)
-        result = _wrap(out, bf16)
+        result = Tensor._make(out)
+        if bf16:
+            _round_bf16(result)
         if cls.is_view:
             _make_view(result, args[0], False)
         return result
     # ---- record the node
+    ctx = cls._node_class()
+    out = cls.forward(ctx, *arrays, **kwargs)
     if out.__class__ is tuple:
         outs = tuple(_wrap(o, bf16) for o in out)
         results = outs
+        ctx._output_meta = tuple((r._data.shape, r._dtype, r._device) for r in outs)
     else:
         outs = None
-        result = _wrap(out, bf16)
+        result = Tensor._make(out)
+        if bf16:
+            _round_bf16(result)
         results = (result,)
         if cls.is_view:
             _make_view(result, args[0], True)
@@ -417,7 +451,12 @@ def apply_op(cls, args, kwargs):
         if isinstance(a, Tensor) and a._requires_grad:
             needs.append(True)
             fn = a.grad_fn
-            nexts.append((fn, a._output_nr) if fn is not None else (_leaf_edge(a), 0))
+            if fn is not None:
+                nexts.append((fn, a._output_nr))
+            else:
+                ref = a._grad_acc
+                acc = ref() if ref is not None else None
+                nexts.append((acc if acc is not None else _engine.grad_accumulator(a), 0))
             meta.append((a._data.shape, a._dtype))
         else:
             needs.append(False)
@@ -429,17 +468,14 @@ def apply_op(cls, args, kwargs):
     if anomaly_state.enabled:
         ctx._trace = traceback.format_stack()[:-3]
     non_diff = ctx._non_diff
-    ometa = []
-    for i, r in enumerate(results):
-        dt = r._dtype
-        ometa.append((r._data.shape, dt, r._device))
-        if non_diff is not None and any(r._data is nd for nd in non_diff):
-            continue
-        if dt.is_floating_point or dt.is_complex:
+    i = 0
+    for r in results:
+        if r._dtype._category >= 2 and (non_diff is None or
+                                        not any(r._data is nd for nd in non_diff)):
             r.grad_fn = ctx
             r._output_nr = i
             r._requires_grad = True
-    ctx._output_meta = ometa
+        i += 1
     to_save = ctx._to_save
     if to_save is not None:
         ctx._saved = _resolve_saved(to_save, args, arrays, results)
@@ -447,11 +483,18 @@ def apply_op(cls, args, kwargs):
     return result if outs is None else outs
 
 
+def _round_bf16(t):
+    """Store a float32 result as bfloat16 (rounded), as ops on bfloat16 inputs must."""
+    arr = t._data
+    if arr.dtype.kind == "f" and arr.dtype.itemsize == 4:
+        t._data = round_bf16(arr)
+        t._dtype = bfloat16
+
+
 def _wrap(arr, bf16):
     t = Tensor._make(arr)
-    if bf16 and arr.dtype.kind == "f" and arr.dtype.itemsize == 4:
-        t._data = round_bf16(t._data)
-        t._dtype = bfloat16
+    if bf16:
+        _round_bf16(t)
     return t
 
 

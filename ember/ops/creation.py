@@ -305,12 +305,12 @@ def tensor(data=_MISSING, *args, dtype=None, device=None, requires_grad=False, p
     if isinstance(data, np.ndarray):
         src = _check_numpy(data)
         arr = np.array(data, copy=True, order="K")
-        if dtype is not None and dtype.np_dtype != arr.dtype:
+        if dtype is None:
+            dtype = src
+        elif dtype.np_dtype != arr.dtype:
             with np.errstate(invalid="ignore", over="ignore"):
                 arr = arr.astype(dtype.np_dtype) if dtype.is_complex or arr.dtype.kind != "c" \
                     else arr.real.astype(dtype.np_dtype)
-        else:
-            dtype = src
     else:
         arr, dtype = _array_from_data(data, dtype)
     return make_tensor(arr, dtype, device, requires_grad)

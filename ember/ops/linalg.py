@@ -80,10 +80,30 @@ def _no_bool(t, kernel):
 
 
 # ---------------------------------------------------------------------- array kernels
+def _blas_ready(x):
+    """Whether BLAS can read ``x``'s matrices in place: unit stride along the rows or along
+    the columns.  Broadcast (stride-0) or step-sliced operands are not, and NumPy would fall
+    back to its slow non-BLAS loop for them; those (only those) are copied first."""
+    if x.ndim == 0 or x.size <= 1 or x.dtype.kind not in "fc":
+        return True
+    st, sh, item = x.strides, x.shape, x.itemsize
+    if x.ndim == 1:
+        return st[0] != 0
+    if any(s == 0 and n > 1 for s, n in zip(st[:-2], sh[:-2])):
+        return False
+    rs, cs = st[-2], st[-1]
+    return (cs == item or sh[-1] == 1) and rs >= sh[-1] * item or \
+        (rs == item or sh[-2] == 1) and cs >= sh[-2] * item
+
+
 def _amatmul(a, b):
     """``a @ b`` on arrays: one BLAS call, batch-of-matrices @ matrix folded into one GEMM."""
     if a.dtype == np.float16 or b.dtype == np.float16:
         return _amatmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
+    if not _blas_ready(a):
+        a = xp_of(a).ascontiguousarray(a)
+    if not _blas_ready(b):
+        b = xp_of(b).ascontiguousarray(b)
     if a.ndim >= 3 and b.ndim <= 2 and a.flags.c_contiguous:
         r = xp_of(a).matmul(a.reshape(-1, a.shape[-1]), b)
         return r.reshape(a.shape[:-1] + b.shape[1:])
@@ -1054,10 +1074,10 @@ class Cdist(Op):
     node_name = "CdistBackward0"
 
     @staticmethod
-    def forward(ctx, x1, x2, p=2.0):
+    def forward(ctx, x1, x2, p=2.0, mm=False):
         ctx.p = p
         xp = xp_of(x1)
-        if p == 2 and (x1.shape[-2] > 25 or x2.shape[-2] > 25):
+        if mm:
             # PyTorch's "use_mm_for_euclid_dist_if_necessary": |a|^2 + |b|^2 - 2 a.b via GEMM
             s1 = (x1 * x1).sum(-1)[..., :, None]
             s2 = (x2 * x2).sum(-1)[..., None, :]
@@ -1123,8 +1143,12 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError("cdist only supports non-negative p values")
     if x1._dtype is not x2._dtype:
         raise RuntimeError(f"expected scalar type {_sn(x1._dtype)} but found {_sn(x2._dtype)}")
-    mm_path = p == 2 and (x1.shape[-2] > 25 or x2.shape[-2] > 25)
-    return (_CdistMm if mm_path else Cdist).apply(x1, x2, p=float(p))
+    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist", None):
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    mm_path = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode != "donot_use_mm_for_euclid_dist" and (x1.shape[-2] > 25 or x2.shape[-2] > 25)))
+    return (_CdistMm if mm_path else Cdist).apply(x1, x2, p=float(p), mm=mm_path)
 
 
 class _CdistMm(Cdist):

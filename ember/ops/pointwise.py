@@ -387,7 +387,8 @@ def _pow_tensor_grads(ctx, grad, a, b, out, need):
     return ga, gb
 
 
-PowTensor = _op("PowTensor", _pow_compute, _pow_tensor_grads, node="PowBackward1", save="abo")
+PowTensor = _op("PowTensor", _pow_compute, _pow_tensor_grads, node="PowBackward1", save="abo",
+                kernel="pow", allowed="iufc")
 
 
 class PowScalarExp(Op):
@@ -626,8 +627,16 @@ LeftShift = _bool_op("LeftShift", _shift(True), "lshift_cpu", "iu")
 RightShift = _bool_op("RightShift", _shift(False), "rshift_cpu", "iu")
 
 
-def _compare_fn(cls, name, doc):
+_TENSOR_ONLY = set()
+
+
+def _compare_fn(cls, name, doc, tensor_only=False):
+    if tensor_only:
+        _TENSOR_ONLY.add(name)
+
     def function(input, other, *, out=None):
+        if tensor_only:
+            _require_tensors(name, input, other)
         _ensure_tensor_or_number(other, name, "other")
         return _finish(cls.apply(input, other), out, name)
     function.__name__ = function.__qualname__ = name
@@ -642,9 +651,11 @@ le = _compare_fn(LE, "le", "``torch.le``: elementwise ``<=`` (bool result).")
 gt = _compare_fn(GT, "gt", "``torch.gt``: elementwise ``>`` (bool result).")
 ge = _compare_fn(GE, "ge", "``torch.ge``: elementwise ``>=`` (bool result).")
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
-logical_and = _compare_fn(LogicalAnd, "logical_and", "``torch.logical_and`` (bool result).")
-logical_or = _compare_fn(LogicalOr, "logical_or", "``torch.logical_or`` (bool result).")
-logical_xor = _compare_fn(LogicalXor, "logical_xor", "``torch.logical_xor`` (bool result).")
+logical_and = _compare_fn(LogicalAnd, "logical_and", "``torch.logical_and`` (bool result).",
+                           True)
+logical_or = _compare_fn(LogicalOr, "logical_or", "``torch.logical_or`` (bool result).", True)
+logical_xor = _compare_fn(LogicalXor, "logical_xor", "``torch.logical_xor`` (bool result).",
+                          True)
 bitwise_and = _compare_fn(BitwiseAnd, "bitwise_and", "``torch.bitwise_and`` (int/bool).")
 bitwise_or = _compare_fn(BitwiseOr, "bitwise_or", "``torch.bitwise_or`` (int/bool).")
 bitwise_xor = _compare_fn(BitwiseXor, "bitwise_xor", "``torch.bitwise_xor`` (int/bool).")
@@ -727,7 +738,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     """``torch.div``: true division (integers give floats), or ``rounding_mode='trunc'``/``'floor'``."""
     _ensure_tensor_or_number(other, "div", "other")
     if rounding_mode is None:
-        r = Div.apply(input, other)
+        r = Div.apply(*_float_operands(input, other))
     elif rounding_mode in ("trunc", "floor"):
         r = DivRounding.apply(input, other, rounding_mode=rounding_mode)
     else:
@@ -761,8 +772,36 @@ def fmod(input, other, *, out=None):
     return _finish(cls.apply(input, other), out, "fmod")
 
 
-def _binary_fn(cls, name, doc):
+def _require_tensors(name, input, other, method=False):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position {1 if method else 2}) must be "
+                        f"Tensor, not {type(other).__name__}")
+
+
+def _float_operands(input, other):
+    """For ops computing in floating point, integer tensors are cast to the result dtype up
+    front, so that each keeps its own value (``uint8 / -1`` is ``-x``, not ``x / 255``)."""
+    rt = _result_dtype((input, other), float_result=True)
+    if rt._category >= 2:
+        if isinstance(input, Tensor) and input._dtype._category < 2:
+            input = input.to(rt)
+        if isinstance(other, Tensor) and other._dtype._category < 2:
+            other = other.to(rt)
+    return input, other
+
+
+def _binary_fn(cls, name, doc, tensor_only=True):
+    if tensor_only:
+        _TENSOR_ONLY.add(name)
+
     def function(input, other, *, out=None):
+        if tensor_only:
+            _require_tensors(name, input, other)
+        if cls.float_result:
+            input, other = _float_operands(input, other)
         return _finish(cls.apply(input, other), out, name)
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
@@ -788,13 +827,13 @@ def xlogy(input, other, *, out=None):
         cls = XlogyScalarOther
     else:
         cls = Xlogy
-    return _finish(cls.apply(input, other), out, "xlogy")
+    return _finish(cls.apply(*_float_operands(input, other)), out, "xlogy")
 
 
 def copysign(input, other, *, out=None):
     """``torch.copysign``: ``|input|`` with the sign of ``other`` (float result)."""
     cls = CopysignTensor if isinstance(other, Tensor) else CopysignScalar
-    return _finish(cls.apply(input, other), out, "copysign")
+    return _finish(cls.apply(*_float_operands(input, other)), out, "copysign")
 
 
 _export("add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
@@ -850,7 +889,7 @@ def _erf(xp, x):
     dt = x.dtype
     x64 = x.astype(np.float64)
     e, _ = _erf_parts(xp, x64)
-    return (xp.sign(x64) * e + 0.0 * x64).astype(dt) if x64.size else x.copy()
+    return (xp.sign(x64) * e).astype(dt) if x64.size else x.copy()
 
 
 def _erfc(xp, x):
@@ -1188,11 +1227,11 @@ class NanToNumOp(_UnaryOp):
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """``torch.nan_to_num``: NaN -> ``nan``, infinities -> the dtype's extremes (or the given values)."""
-    r = NanToNumOp.apply(input, nan=nan, posinf=posinf, neginf=neginf)
-    if input._dtype is D.bfloat16 and posinf is None:
+    if input._dtype is D.bfloat16:   # stored as float32: use bfloat16's own extremes
         big = 3.3895313892515355e38
-        r._data[np.isposinf(input._data)] = big
-        r._data[np.isneginf(input._data)] = -big
+        posinf = big if posinf is None else posinf
+        neginf = -big if neginf is None else neginf
+    r = NanToNumOp.apply(input, nan=nan, posinf=posinf, neginf=neginf)
     return _finish(r, out, "nan_to_num")
 
 
@@ -1403,8 +1442,10 @@ def _clamp_apply(input, min, max, scalar_cls, tensor_cls):
     tmin, tmax = isinstance(min, Tensor), isinstance(max, Tensor)
     if tmin or tmax:
         if (min is not None and not tmin) or (max is not None and not tmax):
-            raise TypeError("clamp() received an invalid combination of arguments - got "
-                            "(Tensor, Tensor, Number), but expected one of:\n"
+            got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__
+                            for v in (input, min, max) if v is not None)
+            raise TypeError(f"clamp() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n"
                             " * (Tensor input, Tensor min = None, Tensor max = None, *, "
                             "Tensor out = None)\n * (Tensor input, Number min = None, Number max = "
                             "None, *, Tensor out = None)\n")
@@ -1765,8 +1806,10 @@ def square_(self):
     return pow_(self, 2)
 
 
-def _binary_inplace(cls_for, float_result=False):
+def _binary_inplace(cls_for, float_result=False, tensor_only=None):
     def method(self, other):
+        if tensor_only:
+            _require_tensors(tensor_only, self, other, method=True)
         return _inplace(self, cls_for(other), (other,), float_result=float_result)
     return method
 
@@ -1792,9 +1835,12 @@ def logit_(self, eps=None):
 
 
 def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-    return self.copy_(nan_to_num(self, nan, posinf, neginf)) if self._dtype is D.bfloat16 else \
-        _inplace(self, NanToNumOp, (), {"nan": nan, "posinf": posinf, "neginf": neginf},
-                 check=False)
+    if self._dtype is D.bfloat16:
+        big = 3.3895313892515355e38
+        posinf = big if posinf is None else posinf
+        neginf = -big if neginf is None else neginf
+    return _inplace(self, NanToNumOp, (), {"nan": nan, "posinf": posinf, "neginf": neginf},
+                    check=False)
 
 
 _C_TYPE = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
@@ -1838,10 +1884,37 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     return _inplace(self, Addcdiv, (tensor1, tensor2), {"value": value})
 
 
-def _bool_inplace(cls):
+def _comparison_inplace_op(base, suffix):
+    """``self.eq_(other)``: the comparison written back in self's dtype.  PyTorch records it
+    (EqBackward0 for a number, EqBackward1 for a tensor) with a zero gradient."""
+    def forward(ctx, a, b, dtype=None):
+        a2 = a.astype(dtype) if a.dtype != dtype else a
+        if _is_array(b) and b.dtype != dtype:
+            b = b.astype(dtype)
+        xp, a2, b = _pair(a2, b)
+        return base.compute(xp, a2, b).astype(a.dtype)
+
+    def backward(ctx, grad):
+        need = ctx.needs_input_grad
+        return (_zeros_like(grad) if need[0] else None,
+                None if len(need) < 2 or not need[1] else _zeros_like(grad))
+
+    return type(base.__name__ + "Inplace" + suffix, (Op,), {
+        "node_name": base.__name__ + "Backward" + suffix, "forward": staticmethod(forward),
+        "backward": staticmethod(backward), "__module__": __name__})
+
+
+def _bool_inplace(cls, name, tensor_only=False):
+    by_scalar, by_tensor = _comparison_inplace_op(cls, "0"), _comparison_inplace_op(cls, "1")
+
     def method(self, other):
+        if tensor_only:
+            _require_tensors(name, self, other, method=True)
         _broadcast_check(self, (other,))
-        return apply_inplace(cls, self, (other,), {})
+        dt = _result_dtype((self, other)).np_dtype
+        op = by_tensor if isinstance(other, Tensor) else by_scalar
+        return apply_inplace(op, self, (other,), {"dtype": dt})
+    method.__name__ = method.__qualname__ = name
     return method
 
 
@@ -1850,6 +1923,19 @@ for _name in __all__:
     if _name not in ("fill_", "zero_", "isclose", "allclose", "equal", "positive", "rsub"):
         setattr(Tensor, _name, globals()[_name])
 Tensor.isclose, Tensor.allclose, Tensor.equal = isclose, allclose, equal
+
+
+def _tensor_only_method(fn, name):
+    def method(self, other, *, out=None):
+        _require_tensors(name, self, other, method=True)
+        return fn(self, other, out=out)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
+    return method
+
+
+for _name in _TENSOR_ONLY | {"arctan2"}:
+    setattr(Tensor, _name, _tensor_only_method(globals()[_name], _name))
 Tensor.positive = positive
 Tensor.sgn = sgn
 for _alias, _target in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
@@ -1866,8 +1952,8 @@ _INPLACE = {
     "clamp_": _clamp_inplace(ClampScalar, ClampTensor),
     "clamp_min_": _clamp_inplace(ClampMinScalar, ClampMinTensor),
     "lerp_": lerp_, "addcmul_": addcmul_, "addcdiv_": addcdiv_,
-    "atan2_": _binary_inplace(lambda o: Atan2, True),
-    "hypot_": _binary_inplace(lambda o: Hypot),
+    "atan2_": _binary_inplace(lambda o: Atan2, True, "atan2_"),
+    "hypot_": _binary_inplace(lambda o: Hypot, False, "hypot_"),
     "xlogy_": _binary_inplace(lambda o: Xlogy if isinstance(o, Tensor) else XlogyScalarOther, True),
     "copysign_": _binary_inplace(lambda o: CopysignTensor if isinstance(o, Tensor) else
                                  CopysignScalar, True),
@@ -1880,14 +1966,19 @@ _INPLACE["clip_"] = _INPLACE["clamp_"]
 _INPLACE["arctan2_"] = _INPLACE["atan2_"]
 for _name, _cls in (("eq_", EQ), ("ne_", NE), ("lt_", LT), ("le_", LE), ("gt_", GT), ("ge_", GE),
                     ("greater_", GT), ("less_", LT), ("greater_equal_", GE), ("less_equal_", LE),
-                    ("not_equal_", NE), ("logical_and_", LogicalAnd), ("logical_or_", LogicalOr),
+                    ("not_equal_", NE)):
+    _INPLACE[_name] = _bool_inplace(_cls, _name)
+for _name, _cls in (("logical_and_", LogicalAnd), ("logical_or_", LogicalOr),
                     ("logical_xor_", LogicalXor)):
-    _INPLACE[_name] = _bool_inplace(_cls)
+    _INPLACE[_name] = _bool_inplace(_cls, _name, tensor_only=True)
 for _name, _cls in (("bitwise_and_", BitwiseAnd), ("bitwise_or_", BitwiseOr),
                     ("bitwise_xor_", BitwiseXor), ("bitwise_left_shift_", LeftShift),
                     ("bitwise_right_shift_", RightShift)):
     _INPLACE[_name] = _binary_inplace(lambda o, c=_cls: c)
 for _name, (_cls, _fn) in _UNARY_FUNCS.items():
+    if _name in ("asinh", "acosh", "atanh"):    # PyTorch names these in-place nodes ...Backward1
+        _cls = type(_cls.__name__ + "Inplace", (_cls,), {"node_name": _cls.node_name[:-1] + "1",
+                                                          "__module__": __name__})
     _INPLACE[_name + "_"] = _unary_inplace(_cls, _name + "_")
 _INPLACE["logical_not_"] = lambda self: self.copy_(logical_not(self))
 _INPLACE["bitwise_not_"] = lambda self: apply_inplace(BitwiseNotOp, self, (), {})
@@ -1983,7 +2074,14 @@ Tensor.__rrshift__ = _reflected(bitwise_right_shift)
 Tensor.__neg__ = neg
 Tensor.__abs__ = abs
 Tensor.__pos__ = _pos_operator
-Tensor.__invert__ = bitwise_not
+def _invert_operator(self):
+    if self._dtype._category >= 2:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not(self)
+
+
+Tensor.__invert__ = _invert_operator
 Tensor.__eq__ = _forward_op(eq)
 Tensor.__ne__ = _forward_op(ne)
 Tensor.__lt__ = _forward_op(lt)

@@ -83,6 +83,19 @@ def _reduce_dims(dim, ndim):
     return None if ndim == 0 else dims
 
 
+def _reduce_dims_seq(dim, ndim):
+    """As ``_reduce_dims``, checking the dims one at a time (a repeated dim is reported before a
+    later out-of-range one), the order of PyTorch's ``make_dim_mask`` path (var, std, norm ...)."""
+    if isinstance(dim, (list, tuple)) and len(dim) > 1:
+        seen = set()
+        for d in dim:
+            w = wrap_dim(d, ndim)
+            if w in seen:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            seen.add(w)
+    return _reduce_dims(dim, ndim)
+
+
 def _restore_dims(grad, shape, dims, keepdim):
     """Re-insert reduced dims (size 1) into ``grad`` so it broadcasts against ``shape``."""
     if keepdim or dims is None and grad.ndim == 0 and not shape:
@@ -242,7 +255,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """``torch.nansum``: ``sum`` treating NaN as zero (no complex inputs, as on PyTorch's CPU)."""
     if input._dtype.is_complex:
         raise RuntimeError("nansum on CPU does not support complex inputs")
-    dims = _reduce_dims(dim, input.ndim)
+    dims = _reduce_dims_seq(dim, input.ndim)
     r = Nansum.apply(input, dims=dims, keepdim=keepdim, dtype=_check_dtype_arg(dtype))
     if input._dtype is D.bfloat16 and dtype is None:
         r._dtype = D.bfloat16
@@ -399,7 +412,7 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    dims = _reduce_dims(dim, input.ndim)
+    dims = _reduce_dims_seq(dim, input.ndim)
     n = _count(input.shape, dims)
     dof = _builtin_max(0, n - correction)
     if dof <= 0:
@@ -966,7 +979,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
             return r if out is None else _out(out, r)
         p = 2
     p = float(p)
-    dims = _reduce_dims(dim, input.ndim)
+    dims = _reduce_dims_seq(dim, input.ndim)
     if p in (float("inf"), -float("inf")):
         if dims is None and input.numel() == 0:
             raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "

