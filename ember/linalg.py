@@ -171,8 +171,32 @@ class LinalgDet(Op):
     @staticmethod
     def backward(ctx, grad):
         A, d = ctx.saved_tensors
-        g = (grad * d.conj()).unsqueeze(-1).unsqueeze(-1)
-        return g * _mH(inv(A))
+        if bool((d._data != 0).all()):
+            g = (grad * d.conj()).unsqueeze(-1).unsqueeze(-1)
+            return g * _mH(inv(A))
+        # a singular matrix: d det / dA is the cofactor matrix, from the SVD
+        # A = U S Vh: cof(A) = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh
+        U, S, Vh = svd(A)
+        n = S.shape[-1]
+        eye = _eye_like(n, S)
+        prods = _prod_others(S, eye)
+        sign = (LinalgDet.apply(U) * LinalgDet.apply(Vh)).detach()
+        cof = matmul(U * (prods * sign.unsqueeze(-1)).unsqueeze(-2).to(U.dtype), Vh)
+        return grad.conj().unsqueeze(-1).unsqueeze(-1) * cof.conj() if A.dtype.is_complex else \
+            grad.unsqueeze(-1).unsqueeze(-1) * cof
+
+
+def _prod_others(S, eye):
+    """``prod_{j != i} S[..., j]`` for every i, with no division (S may hold zeros)."""
+    n = S.shape[-1]
+    # row i of M is S with S[i] replaced by 1; the product of a row is then a product of
+    # the other entries, taken as a chain of multiplications over the columns
+    M = S.unsqueeze(-2) * (1 - eye) + eye
+    out = None
+    for j in range(n):
+        col = matmul(M, _const(xp_of(S._data).eye(n, 1, -j, dtype=S._data.dtype))).squeeze(-1)
+        out = col if out is None else out * col
+    return out
 
 
 def det(A, *, out=None):

@@ -474,11 +474,15 @@ def _plan(found):
     for t in found:
         if isinstance(t, Tensor) and id(t) not in plan:
             # empty, negatively strided or oddly aligned: save a contiguous copy of its own
-            a = _xp(t._data).ascontiguousarray(t._data)
-            lo, n = _span(a)
-            rec = _Record(t._dtype, a, lo, n, _location(a))
-            plan[id(t)] = (rec, 0, tuple(a.shape), _contiguous_strides(a.shape))
+            plan[id(t)] = _own_copy(t)
     return plan
+
+
+def _own_copy(t):
+    a = _xp(t._data).ascontiguousarray(t._data)
+    lo, n = _span(a)
+    rec = _Record(t._dtype, a, lo, n, _location(a))
+    return (rec, 0, tuple(a.shape), _contiguous_strides(a.shape))
 
 
 def _contiguous_strides(shape):
@@ -513,6 +517,7 @@ class _TorchPickler(pickle._Pickler):
         self.plan = plan
         self.legacy = legacy
         self.records = []          # in order of first use
+        self._keep = []
         self._rec_ids = set()
         self._storage_records = {}
 
@@ -551,7 +556,14 @@ class _TorchPickler(pickle._Pickler):
         return NotImplemented
 
     def _reduce_tensor(self, t, requires_grad):
-        rec, offset, size, stride = self.plan[id(t)]
+        entry = self.plan.get(id(t))
+        if entry is None:
+            # made during pickling (a __reduce__ that builds tensors): not seen by the first
+            # pass, so it gets storage of its own; ``plan`` keys stay valid because the first
+            # pass's tensors are kept alive until the file is written
+            entry = self.plan[id(t)] = _own_copy(t)
+            self._keep.append(t)
+        rec, offset, size, stride = entry
         args = (rec, offset, size, stride, requires_grad, collections.OrderedDict())
         if rec.v3():
             return (_Global("torch._utils", "_rebuild_tensor_v3"), args + (t._dtype,))
@@ -632,7 +644,8 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
         warnings.warn("ember.save always uses the standard pickle module", stacklevel=2)
     collector = _Collector(pickle_protocol)
     collector.dump(obj)
-    plan = _plan(collector.found)
+    found = collector.found   # kept alive while writing: ``plan`` is keyed by id()
+    plan = _plan(found)
 
     def write(fh, archive_name):
         if _use_new_zipfile_serialization:
@@ -653,6 +666,7 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL,
         write(f, "archive")
         if hasattr(f, "flush"):
             f.flush()
+    del found
 
 
 def _pickle_object(obj, plan, protocol, legacy):
@@ -1285,7 +1299,7 @@ class _ZipReader:
         fh.seek(start)
         try:
             self.zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error):
+        except Exception:   # BadZipFile, EOFError, NotImplementedError, OverflowError ...
             raise _stream_error("reading zip archive: failed finding central directory") from None
         self.fh = fh
         infos = self.zf.infolist()
@@ -1312,8 +1326,9 @@ class _ZipReader:
         info = self._info(name)
         try:
             return self.zf.read(info)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
-                NotImplementedError) as e:
+        except MemoryError:
+            raise
+        except Exception as e:
             raise _stream_error(f"reading file {name}: {e}") from None
 
     def get_bytes(self, name, nbytes):
@@ -1339,14 +1354,18 @@ class _ZipReader:
                     got += n
                 if got != nbytes:
                     raise EOFError("record truncated")
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error,
-                NotImplementedError) as e:
+        except MemoryError:
+            raise
+        except Exception as e:
             raise _stream_error(f"reading file {name}: {e}") from None
         return out
 
     def _data_offset(self, info):
-        self.fh.seek(info.header_offset)
-        head = self.fh.read(30)
+        try:
+            self.fh.seek(info.header_offset)
+            head = self.fh.read(30)
+        except (OSError, ValueError, OverflowError):
+            head = b""
         if len(head) != 30 or head[:4] != b"PK\x03\x04":
             raise _stream_error(f"reading file {info.filename}: bad local header")
         n, m = struct.unpack("<HH", head[26:30])
@@ -1388,6 +1407,9 @@ def _load_zip(reader, map_location, make_unpickler, weights_only):
 def _load_legacy(fh, map_location, make_unpickler, weights_only):
     restore = _restore_location_fn(map_location)
     start = fh.tell()
+    fh.seek(0, 2)
+    file_size = fh.tell() - start
+    fh.seek(start)
     head = fh.read(6)
     fh.seek(start)
     if len(head) > 5 and head[:1] != b"\x80" and _looks_like_tar(fh):
@@ -1415,6 +1437,8 @@ def _load_legacy(fh, map_location, make_unpickler, weights_only):
         view = pid[5]
         entry = storages.get(key)
         if entry is None:
+            if numel * dtype.itemsize > file_size:
+                raise RuntimeError(f"corrupt checkpoint: storage {key} is larger than the file")
             raw = UntypedStorage._wrap(np.empty(numel * dtype.itemsize, dtype=np.uint8))
             entry = storages[key] = (_typed(restore(raw, location), dtype, False), dtype, numel)
         ts = entry[0]

@@ -435,7 +435,7 @@ GRADCHECKS = [
     ("cross", lambda a, b: ember.linalg.cross(a, b), [(2, 3), (2, 3)]),
     ("cdist", ember.cdist, [(3, 2), (4, 2)]),
     ("cdist_p3", lambda a, b: ember.cdist(a, b, p=3), [(3, 2), (4, 2)]),
-    ("det", EL.det, "well"), ("inv", EL.inv, "well"), ("slogdet", lambda a: EL.slogdet(a)[1], "well"),
+    ("det", EL.det, "well"), ("det_singular", EL.det, "singular"), ("inv", EL.inv, "well"), ("slogdet", lambda a: EL.slogdet(a)[1], "well"),
     ("solve", EL.solve, "well+rhs"),
     ("cholesky", _sym(lambda a: EL.cholesky(a + 8 * ember.eye(3))), "spd"),
     ("eigh", _sym(lambda a: EL.eigh(a)[0].sum() + (EL.eigh(a)[1] ** 2)[0].sum()), "sym"),
@@ -459,6 +459,9 @@ def test_gradcheck(name, fn, spec):
         arrays = [well(3)]
     elif spec == "well+rhs":
         arrays = [well(3), rand(3, 2)]
+    elif spec == "singular":
+        arrays = [rand(3, 3)]
+        arrays[0][2] = arrays[0][0] - 2 * arrays[0][1]
     elif spec == "spd":
         arrays = [spd(3) / 2]
     elif spec == "sym":

@@ -590,3 +590,77 @@ def test_untyped_storage_views_tensor_memory():
     assert x[2:].untyped_storage().data_ptr() == s.data_ptr()
     s[0] = 7
     assert x[0].item() == 7
+
+
+# ------------------------------------------------------------------ more formats and corner cases
+@pytest.mark.parametrize("proto", [2, 3, 4, 5])
+def test_pickle_protocols(proto):
+    x = ember.arange(6.0).reshape(2, 3)
+    obj = {"x": x, "v": x[1], "d": ember.int8, "s": ember.Size([1])}
+    data = _ember_bytes(obj, pickle_protocol=proto)
+    r = load(io.BytesIO(data))
+    assert_same(r["v"], torch.arange(6.0).reshape(2, 3)[1])
+    assert r["v"].storage_offset() == 3 and r["d"] is ember.int8
+    t = torch.load(io.BytesIO(data), weights_only=proto == 2)
+    assert_same(x, t["x"])
+    assert t["v"].untyped_storage().data_ptr() == t["x"].untyped_storage().data_ptr()
+
+
+class _MakesTensors:
+    """Its pickled state holds tensors made while pickling (new objects on every call)."""
+
+    def __init__(self, w):
+        self.w = w
+
+    def __reduce__(self):
+        return (_MakesTensors, (self.w * 2,))
+
+
+def test_tensors_created_during_pickling():
+    keep = [ember.ones(3) for _ in range(5)]
+    data = _ember_bytes({"m": _MakesTensors(ember.arange(3.0)), "keep": keep})
+    r = load(io.BytesIO(data), weights_only=False)
+    assert_same(r["m"].w, torch.arange(3.0) * 2)
+    assert_same(r["keep"][4], torch.ones(3))
+
+
+def test_legacy_map_location_and_views():
+    t = torch.arange(10, dtype=torch.int32)
+    buf = io.BytesIO()
+    torch.save({"t": t, "v": t[3:7], "s": t[::3]}, buf, _use_new_zipfile_serialization=False)
+    seen = []
+    buf.seek(0)
+    r = load(buf, map_location=lambda s, loc: seen.append(loc) or s)
+    assert seen == ["cpu"]
+    assert_same(r["v"], t[3:7])
+    assert_same(r["s"], t[::3], check_stride=True)
+    r["t"][4] = -1
+    assert r["v"][1].item() == -1
+
+
+def test_fuzzed_checkpoints_fail_cleanly():
+    t = torch.arange(12.0).reshape(3, 4)
+    obj = {"sd": collections.OrderedDict(w=t, b=t[1]), "p": torch.nn.Parameter(torch.ones(2)),
+           "bf": torch.ones(2, dtype=torch.bfloat16), "x": (1, "s", None)}
+    rng = np.random.RandomState(7)
+    for legacy in (False, True):
+        buf = io.BytesIO()
+        torch.save(obj, buf, _use_new_zipfile_serialization=not legacy)
+        data = buf.getvalue()
+        for _ in range(150):
+            blob = bytearray(data)
+            for _ in range(rng.randint(1, 4)):
+                blob[rng.randint(len(blob))] = rng.randint(256)
+            if rng.rand() < 0.2:
+                blob = blob[:rng.randint(len(blob))]
+            try:
+                load(io.BytesIO(bytes(blob)))
+            except (RuntimeError, pickle.UnpicklingError):
+                pass
+
+
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")
+def test_saved_storages():
+    x = ember.arange(4, dtype=ember.int16)
+    r = _to_torch({"s": x.untyped_storage()})
+    assert bytes(r["s"]) == np.arange(4, dtype=np.int16).tobytes()

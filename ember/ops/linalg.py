@@ -751,7 +751,26 @@ def einsum(equation, *operands):
     for o in operands[1:]:
         if o._dtype is not dt:
             raise RuntimeError(f"expected scalar type {_sn(dt)} but found {_sn(o._dtype)}")
-    return Einsum.apply(*operands, subs=subs, rhs=rhs, sizes=sizes)
+    # the node PyTorch's einsum decomposition ends in: a permute or a sum for one operand,
+    # a product when nothing is contracted, else the view after the batched matmul
+    summed = set("".join(subs)) - set(rhs)
+    if len(operands) == 1:
+        cls = _EinsumSum if summed else _EinsumPermute
+    else:
+        cls = Einsum if summed else _EinsumMul
+    return cls.apply(*operands, subs=subs, rhs=rhs, sizes=sizes)
+
+
+class _EinsumPermute(Einsum):
+    node_name = "PermuteBackward0"
+
+
+class _EinsumSum(Einsum):
+    node_name = "SumBackward1"
+
+
+class _EinsumMul(Einsum):
+    node_name = "MulBackward0"
 
 
 def tensordot(a, b, dims=2, out=None):

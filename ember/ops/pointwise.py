@@ -64,6 +64,38 @@ def _pair(a, b):
     return xp, a, b
 
 
+_C_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
+
+
+def _check_scalar_fits(value, dtype):
+    """PyTorch refuses a Python-number argument (an exponent, a clamp bound) that overflows
+    the dtype it is converted to, where arithmetic operands would wrap."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or dtype._category > 2:
+        return
+    if dtype._category == 1 and isinstance(value, int):
+        info = np.iinfo(dtype.np_dtype)
+        bad = value < info.min or value > info.max
+    elif dtype._category == 2 and math.isfinite(value):
+        bad = builtins_abs(value) > D.finfo(dtype).max
+    else:
+        return
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype.name]} without "
+                           "overflow")
+
+
+builtins_abs = abs
+
+
+def _invalid_combination(name, input):
+    return TypeError(f"{name}() received an invalid combination of arguments - got "
+                     f"({type(input).__name__}, Tensor), but expected one of:\n"
+                     " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                     " * (Tensor input, Number other, *, Tensor out = None)\n")
+
+
 def _binary(fn, a, b):
     """Apply ``fn``, turning NumPy's broadcasting ValueError into PyTorch's RuntimeError."""
     try:
@@ -462,6 +494,7 @@ def pow(input, exponent, *, out=None):
         if input._dtype._category <= 1 and isinstance(exponent, int) and \
                 not isinstance(exponent, bool) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        _check_scalar_fits(exponent, D.result_type_of((input, exponent)))
         r = PowScalarExp.apply(input, exponent)
     return _finish(r, out, "pow")
 
@@ -768,6 +801,8 @@ def remainder(input, other, *, out=None):
 
 def fmod(input, other, *, out=None):
     """``torch.fmod``: C's ``fmod`` (the result has the dividend's sign)."""
+    if not isinstance(input, Tensor):
+        raise _invalid_combination("fmod", input)
     cls = FmodTensor if isinstance(other, Tensor) else FmodScalar
     return _finish(cls.apply(input, other), out, "fmod")
 
@@ -809,7 +844,7 @@ def _binary_fn(cls, name, doc, tensor_only=True):
 
 
 atan2 = _binary_fn(Atan2, "atan2", "``torch.atan2``: the angle of ``(other, input)``.")
-arctan2 = atan2
+arctan2 = _binary_fn(Atan2, "arctan2", "``torch.arctan2``: alias of ``atan2``.")
 maximum = _binary_fn(Maximum, "maximum", "``torch.maximum``: NaN-propagating elementwise max.")
 minimum = _binary_fn(Minimum, "minimum", "``torch.minimum``: NaN-propagating elementwise min.")
 fmax = _binary_fn(Fmax, "fmax", "``torch.fmax``: elementwise max ignoring NaN.")
@@ -832,6 +867,8 @@ def xlogy(input, other, *, out=None):
 
 def copysign(input, other, *, out=None):
     """``torch.copysign``: ``|input|`` with the sign of ``other`` (float result)."""
+    if not isinstance(input, Tensor):
+        raise _invalid_combination("copysign", input)
     cls = CopysignTensor if isinstance(other, Tensor) else CopysignScalar
     return _finish(cls.apply(*_float_operands(input, other)), out, "copysign")
 
@@ -1457,6 +1494,8 @@ def _clamp_apply(input, min, max, scalar_cls, tensor_cls):
         kw["max"] = max
     # the bounds take part in type promotion (int tensor clamped by 0.5 is float)
     dt = D.result_type_of([input] + [v for v in (min, max) if v is not None])
+    for v in (min, max):
+        _check_scalar_fits(v, dt)
     x = input if dt is input._dtype else input.to(dt)
     return scalar_cls.apply(x, **kw)
 
@@ -1934,7 +1973,7 @@ def _tensor_only_method(fn, name):
     return method
 
 
-for _name in _TENSOR_ONLY | {"arctan2"}:
+for _name in _TENSOR_ONLY:
     setattr(Tensor, _name, _tensor_only_method(globals()[_name], _name))
 Tensor.positive = positive
 Tensor.sgn = sgn
@@ -1976,9 +2015,14 @@ for _name, _cls in (("bitwise_and_", BitwiseAnd), ("bitwise_or_", BitwiseOr),
                     ("bitwise_right_shift_", RightShift)):
     _INPLACE[_name] = _binary_inplace(lambda o, c=_cls: c)
 for _name, (_cls, _fn) in _UNARY_FUNCS.items():
-    if _name in ("asinh", "acosh", "atanh"):    # PyTorch names these in-place nodes ...Backward1
-        _cls = type(_cls.__name__ + "Inplace", (_cls,), {"node_name": _cls.node_name[:-1] + "1",
-                                                          "__module__": __name__})
+    if _name in ("asinh", "acosh", "atanh"):
+        # PyTorch has no derivative for these in-place forms (the node is ...Backward1)
+        def _no_derivative(ctx, grad, *saved, _n=_name):
+            raise NotImplementedError(f"the derivative for 'inplace version of {_n}' is not "
+                                      "implemented.")
+        _cls = type(_cls.__name__ + "Inplace", (_cls,), {
+            "node_name": _cls.node_name[:-1] + "1", "derivative": staticmethod(_no_derivative),
+            "__module__": __name__})
     _INPLACE[_name + "_"] = _unary_inplace(_cls, _name + "_")
 _INPLACE["logical_not_"] = lambda self: self.copy_(logical_not(self))
 _INPLACE["bitwise_not_"] = lambda self: apply_inplace(BitwiseNotOp, self, (), {})

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method, wrap_dim
-from ..autograd.function import Op
+from ..autograd.function import NULL_CTX, Op
 from ._util import dims_arg, xp_of
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
@@ -241,7 +241,8 @@ class Nansum(Op):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if x.dtype.kind in "biu":
             return x.sum(axis=dims, keepdims=keepdim, dtype=dtype or np.int64)
-        ctx.keep = ~xp.isnan(x)
+        if ctx is not NULL_CTX:
+            ctx.keep = ~xp.isnan(x)
         return xp.nansum(x, axis=dims, keepdims=keepdim, dtype=dtype).astype(dtype or x.dtype,
                                                                              copy=False)
 
@@ -637,7 +638,7 @@ class Maximum(Op):
     def forward(cls, ctx, a, b):
         xp = xp_of(a) if hasattr(a, "dtype") else xp_of(b)
         r = getattr(xp, cls.fn)(a, b)
-        if r.dtype.kind in "fc":
+        if r.dtype.kind in "fc" and ctx is not NULL_CTX:
             wa = ((a > b) if cls.fn == "maximum" else (a < b)) + (a == b) * 0.5
             ctx.wa = xp.asarray(wa, dtype=r.dtype)
         return r
@@ -702,7 +703,8 @@ class Amax(Op):
         xp = xp_of(x)
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         r = getattr(xp, cls.reducer)(x, axis=dims, keepdims=keepdim)
-        ctx.mask = x == _keep_array(r, x.shape, dims, keepdim)
+        if ctx is not NULL_CTX:
+            ctx.mask = x == _keep_array(r, x.shape, dims, keepdim)
         return r
 
     @staticmethod
@@ -760,8 +762,9 @@ class Aminmax(Op):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         lo = xp.min(x, axis=dims, keepdims=keepdim)
         hi = xp.max(x, axis=dims, keepdims=keepdim)
-        ctx.mask_lo = x == _keep_array(lo, x.shape, dims, keepdim)
-        ctx.mask_hi = x == _keep_array(hi, x.shape, dims, keepdim)
+        if ctx is not NULL_CTX:
+            ctx.mask_lo = x == _keep_array(lo, x.shape, dims, keepdim)
+            ctx.mask_hi = x == _keep_array(hi, x.shape, dims, keepdim)
         return lo, hi
 
     @staticmethod
@@ -901,7 +904,7 @@ class VectorNorm(Op):
                 r = (a ** ord).sum(axis=dims, keepdims=keepdim) ** (1.0 / ord)
         r = xp.asarray(r, dtype=a.dtype)
         ctx.save_for_backward(x, r)
-        if ord in (float("inf"), -float("inf")):
+        if ord in (float("inf"), -float("inf")) and ctx is not NULL_CTX:
             ctx.mask = a == _keep_array(r, x.shape, dims, keepdim)
         return r
 
@@ -1255,7 +1258,8 @@ class PutAlongAdd(Op):
         if xp is np:
             np.add.at(out, tuple(grids), src)
         else:
-            xp.add.at(out, tuple(grids), src)
+            import cupyx
+            cupyx.scatter_add(out, tuple(grids), src)
         return out
 
     @staticmethod

@@ -206,6 +206,11 @@ def _less_desc(x, y):
     return (_isnan(x[0]) and not _isnan(y[0])) or x[0] > y[0]
 
 
+def _to_host(a):
+    """A NumPy copy of a (possibly CuPy) array, for the per-row Python replays."""
+    return a if isinstance(a, np.ndarray) else a.get()
+
+
 def _pairs(row):
     return [(v, i) for i, v in enumerate(row.tolist())]
 
@@ -373,11 +378,11 @@ class Topk(Op):
         idx = xp.take(idx, xp.arange(k), axis=dim).astype(np.int64)
         n = x.shape[dim]
         if k and (not sorted or n > 1):
-            rows_x = _rows(x, dim)
-            rows_i = _rows(idx, dim).copy()
+            rows_x = _to_host(_rows(x, dim))
+            rows_i = _to_host(_rows(idx, dim)).copy()
             less = _less_desc if largest else _less_asc
             # with distinct values a sorted answer does not depend on the algorithm
-            todo = _rows_with_ties(xp, rows_x) if sorted else range(rows_x.shape[0])
+            todo = _rows_with_ties(np, rows_x) if sorted else range(rows_x.shape[0])
             for r in todo:
                 row = rows_x[r]
                 c = _Cxx(_pairs(row), less)
@@ -442,7 +447,7 @@ class _SelectOne(Op):
 
 def _per_row(xp, x, dim, fn):
     """Apply ``fn(row) -> index`` to every row along ``dim``; indices with ``dim`` kept."""
-    rows = _rows(x, dim)
+    rows = _to_host(_rows(x, dim))
     out = np.array([fn(rows[r]) for r in range(rows.shape[0])], dtype=np.int64)
     shape = list(x.shape)
     shape[dim] = 1
@@ -610,7 +615,7 @@ class Mode(_SelectOne):
             c.sort()
             last = max(i for i, p in enumerate(c.a) if p[0] == value)
             return c.a[last][1]
-        return _per_row(xp, xp_of(x).asarray(x), dim, row_pick)
+        return _per_row(xp, x, dim, row_pick)
 
 
 @tensor_method()
@@ -631,7 +636,7 @@ def _unique_flat(x, return_inverse, return_counts):
     xp = xp_of(x)
     flat = x.reshape(-1)
     if x.dtype.kind in "fc":
-        u, inv, cnt = np.unique(np.asarray(flat), return_inverse=True, return_counts=True,
+        u, inv, cnt = np.unique(_to_host(flat), return_inverse=True, return_counts=True,
                                 equal_nan=False)
         u, inv, cnt = xp.asarray(u), xp.asarray(inv), xp.asarray(cnt)
     else:

@@ -125,7 +125,7 @@ def test_dim_reductions_values(op, layout, dim):
     if dim is None and op == "logsumexp":
         dim = ()
     for keepdim in (False, True):
-        compare(lambda m, x: fn(m, x, dim, keepdim), e, t)
+        compare(lambda m, x, k=keepdim: fn(m, x, dim, k), e, t)
 
 
 @pytest.mark.parametrize("op", DIFFERENTIABLE)
@@ -134,18 +134,19 @@ def test_dim_reductions_values(op, layout, dim):
 def test_dim_reductions_grad(op, layout, dim):
     if op == "logsumexp" and dim is None:
         dim = ()
+    fn = DIM_OPS[op]
     for keepdim in (False, True):
         e, t = make("float64", layout, requires_grad=True)
-        fn = DIM_OPS[op]
+        call = lambda m, x, k=keepdim: fn(m, x, dim, k)  # noqa: E731
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fn(torch, t, dim, keepdim)
+                call(torch, t)
         except (IndexError, RuntimeError):
             # a dim this layout does not have: the same error, and no gradient to compare
-            assert_same_error(lambda: fn(ember, e, dim, keepdim), lambda: fn(torch, t, dim, keepdim))
+            assert_same_error(lambda e=e, c=call: c(ember, e), lambda t=t, c=call: c(torch, t))
             continue
-        compare_grad(lambda m, x: fn(m, x, dim, keepdim), e, t)
+        compare_grad(call, e, t)
 
 
 @pytest.mark.parametrize("op", ["sum", "mean", "var", "std", "amax", "amin", "logsumexp", "norm",
@@ -284,7 +285,7 @@ def test_var_complex():
 # ---------------------------------------------------------------------- max / min
 @pytest.mark.parametrize("name", ["max", "min"])
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("dim", [None, 0, 1, -1, 3])
+@pytest.mark.parametrize("dim", [None, 0, -1, 3])
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_max_min_values(name, layout, dim, keepdim):
     e, t = make("float64", layout)
@@ -443,7 +444,7 @@ def test_norm_nuclear_and_errors():
     compare(lambda m, x: x.norm("fro", dim=(0, 1)), e3, t3)
     for call in (lambda m, x: x.norm("nuc"), lambda m, x: x.norm("abc"),
                  lambda m, x: x.norm("fro", dim=(0, 1, 2)), lambda m, x: x.norm("nuc", dim=1)):
-        assert_same_error(lambda: call(ember, e3), lambda: call(torch, t3))
+        assert_same_error(lambda c=call: c(ember, e3), lambda c=call: c(torch, t3))
     assert_same_error(lambda: e.norm(dtype=ember.float32), lambda: t.norm(dtype=torch.float32))
     ef, tf = pair(FLOAT_DATA[0], ember.float32)
     assert_same(ef.norm(dtype=ember.float64), tf.norm(dtype=torch.float64))

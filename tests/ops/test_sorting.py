@@ -98,7 +98,7 @@ SORT_CALLS = {
 def test_sort_family_values(op, layout, kind):
     e, t = make(kind, layout)
     for d in (0, 1, -1, 3):
-        compare(lambda m, x: SORT_CALLS[op](m, x, d), e, t)
+        compare(lambda m, x, d=d: SORT_CALLS[op](m, x, d), e, t)
 
 
 @pytest.mark.parametrize("op", [o for o in SORT_CALLS if not o.startswith("argsort")])
@@ -106,12 +106,13 @@ def test_sort_family_values(op, layout, kind):
 def test_sort_family_grad(op, layout):
     for d in (0, -1):
         e, t = make("float64", layout, requires_grad=True)
+        call = lambda m, x, d=d: SORT_CALLS[op](m, x, d)  # noqa: E731
         try:
-            SORT_CALLS[op](torch, t, d)
+            call(torch, t)
         except RuntimeError:
-            assert_same_error(lambda: SORT_CALLS[op](ember, e, d), lambda: SORT_CALLS[op](torch, t, d))
+            assert_same_error(lambda e=e, c=call: c(ember, e), lambda t=t, c=call: c(torch, t))
             continue
-        compare_grad(lambda m, x: SORT_CALLS[op](m, x, d), e, t)
+        compare_grad(call, e, t)
 
 
 def test_sort_gradcheck_float64():
@@ -141,7 +142,7 @@ def test_topk_and_kthvalue_ties_many_sizes(n, k):
     k = min(k, n)
     for largest in (True, False):
         for srt in (True, False):
-            compare(lambda m, x: x.topk(k, largest=largest, sorted=srt), e, t)
+            compare(lambda m, x, lg=largest, s=srt: x.topk(k, largest=lg, sorted=s), e, t)
     compare(lambda m, x: x.kthvalue(k), e, t)
     compare(lambda m, x: x.mode(), e, t)
     compare(lambda m, x: x.median(1), e, t)
@@ -152,7 +153,7 @@ def test_nan_ordering():
     e, t = pair(data)
     for op in ("sort", "sort_desc", "sort_stable", "sort_stable_desc", "topk", "topk_small",
                "kthvalue", "median", "nanmedian", "argsort", "argsort_desc"):
-        compare(lambda m, x: SORT_CALLS[op](m, x, 1), e, t)
+        compare(lambda m, x, op=op: SORT_CALLS[op](m, x, 1), e, t)
     for fn in (lambda m, x: x.median(), lambda m, x: x.nanmedian(), lambda m, x: x[2].median(),
                lambda m, x: x[2].nanmedian(), lambda m, x: x[1].nanmedian()):
         compare(fn, e, t)
@@ -164,7 +165,7 @@ def test_whole_median_gradient_split_between_ties():
     data = np.array([[1.0, 2.0, 2.0], [3.0, 2.0, 0.0]])
     for name in ("median", "nanmedian"):
         e, t = pair(data, ember.float64, requires_grad=True)
-        compare_grad(lambda m, x: getattr(x, name)(), e, t)
+        compare_grad(lambda m, x, name=name: getattr(x, name)(), e, t)
 
 
 def test_median_whole_and_empty():
@@ -258,9 +259,9 @@ def test_unique(data, flags):
     compare(lambda m, x: m.unique_consecutive(x, return_inverse=inv, return_counts=cnt), e, t)
     if np.ndim(data) == 2:
         for d in (0, 1, -1):
-            compare(lambda m, x: x.unique(dim=d, return_inverse=inv, return_counts=cnt), e, t)
-            compare(lambda m, x: x.unique_consecutive(return_inverse=inv, return_counts=cnt,
-                                                      dim=d), e, t)
+            compare(lambda m, x, d=d: x.unique(dim=d, return_inverse=inv, return_counts=cnt), e, t)
+            compare(lambda m, x, d=d: x.unique_consecutive(return_inverse=inv, return_counts=cnt,
+                                                           dim=d), e, t)
 
 
 def test_unique_consecutive_runs():
@@ -336,7 +337,7 @@ def test_searchsorted_and_bucketize(right, out_int32):
 def test_count_nonzero():
     e, t = make("int64")
     for d in (None, 0, (0, 2), -1):
-        compare(lambda m, x: m.count_nonzero(x, d), e, t)
+        compare(lambda m, x, d=d: m.count_nonzero(x, d), e, t)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compare(lambda m, x: x.count_nonzero(), *make("bool", "empty"))
