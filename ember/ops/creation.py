@@ -322,11 +322,10 @@ def _check_numpy(arr):
         raise ValueError("At least one stride in the given numpy array is negative, and tensors "
                          "with negative strides are not currently supported. (You can probably "
                          "work around this by making a copy of your array  with array.copy().) ")
-    dt = D.from_numpy_dtype(arr.dtype)
     if arr.dtype.byteorder not in "=|":
         raise ValueError("given numpy array has byte order different from the native byte order. "
                          "Conversion between byte orders is currently not supported.")
-    return dt
+    return D.from_numpy_dtype(arr.dtype)
 
 
 _warned_readonly = [False]
@@ -635,6 +634,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     integral = dtype._category == D._INT
     if integral:
+        if not all(-2 ** 63 <= v < 2 ** 63 for v in (start, end, step)):
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         istart, iend, istep = builtins.int(start), builtins.int(end), builtins.int(step)
         if dtype is D.int64:
             if istep == 0:
@@ -674,7 +675,8 @@ def _ranged(start, end, steps, dtype, fname):
     idx = np.arange(steps)
     half = steps // 2
     if dtype._category == D._INT or dtype is D.bool:
-        s, e = float(start), float(end)
+        # the bounds are converted to the integer type first, the step is computed in double
+        s, e = float(builtins.int(start)), float(builtins.int(end))
         ct = np.float64
     elif dtype.is_complex:
         ct = dtype.np_dtype
@@ -777,7 +779,8 @@ class Polar(Op):
         abs, angle = ctx.saved_tensors  # noqa: A001
         c, s = angle.cos(), angle.sin()
         gr, gi = grad.real, grad.imag
-        return gr * c + gi * s, abs * (gi * c - gr * s)
+        # PyTorch differentiates through sgn(result): a negative abs flips, a zero one gives 0
+        return (gr * c + gi * s) * abs.sign(), abs * (gi * c - gr * s)
 
 
 def _check_complex_parts(a, b):

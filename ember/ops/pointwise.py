@@ -76,7 +76,9 @@ def _check_scalar_fits(value, dtype):
         return
     if dtype._category == 1 and isinstance(value, int):
         info = np.iinfo(dtype.np_dtype)
-        bad = value < info.min or value > info.max
+        # unsigned types accept negatives down to -max (c10's overflow rule)
+        low = -info.max if info.min == 0 else info.min
+        bad = value < low or value > info.max
     elif dtype._category == 2 and math.isfinite(value):
         bad = builtins_abs(value) > D.finfo(dtype).max
     else:

@@ -618,40 +618,9 @@ def _select_backward(grad, shape, dim, keepdim, idx_keep):
 
 
 def _binary_extreme(name, input, other, out):
-    from . import pointwise
-    fn = getattr(pointwise, "maximum" if name == "max" else "minimum", None)
-    if fn is not None:
-        r = fn(input, other)
-    else:
-        r = (Maximum if name == "max" else Minimum).apply(input, other)
+    from .pointwise import maximum, minimum
+    r = (maximum if name == "max" else minimum)(input, other)
     return r if out is None else _out(out, r)
-
-
-class Maximum(Op):
-    """Elementwise maximum (used for ``max(a, b)`` until pointwise provides ``maximum``)."""
-
-    node_name = "MaximumBackward0"
-    promote = True
-    fn = "maximum"
-
-    @classmethod
-    def forward(cls, ctx, a, b):
-        xp = xp_of(a) if hasattr(a, "dtype") else xp_of(b)
-        r = getattr(xp, cls.fn)(a, b)
-        if r.dtype.kind in "fc" and ctx is not NULL_CTX:
-            wa = ((a > b) if cls.fn == "maximum" else (a < b)) + (a == b) * 0.5
-            ctx.wa = xp.asarray(wa, dtype=r.dtype)
-        return r
-
-    @staticmethod
-    def backward(ctx, grad):
-        wa = _const(ctx.wa)
-        return grad * wa, grad * (1 - wa)
-
-
-class Minimum(Maximum):
-    node_name = "MinimumBackward0"
-    fn = "minimum"
 
 
 def _extreme(name, input, dim, keepdim, out, whole_op, dim_op):

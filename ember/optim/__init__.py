@@ -2,6 +2,7 @@
 
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
+from . import lr_scheduler
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]

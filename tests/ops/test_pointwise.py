@@ -771,6 +771,8 @@ def test_type_promotion_table():
             check(lambda: ember.maximum(a[0], b), lambda: torch.maximum(at[0], bt))
     for s in (True, 3, 2.5, 1j):
         for k, v in values.items():
+            if k == "float16" and isinstance(s, complex):
+                continue   # complex32 in PyTorch
             a, at = pair(v, getattr(ember, k))
             check(lambda: a * s, lambda: at * s)
             check(lambda: a[0] + s, lambda: at[0] + s)
