@@ -173,15 +173,16 @@ def set_default_dtype(d):
                         "default type")
     if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
-    if d is bfloat16:
-        raise RuntimeError("invalid default scalar type for complex")
     _default[0] = d
     _PROMOTE_CACHE.clear()
 
 
 def default_complex_dtype():
     """The complex dtype matching the default float dtype (``torch.complex64`` normally)."""
-    return _TO_COMPLEX[_default[0]]
+    d = _default[0]
+    if d is bfloat16:
+        raise RuntimeError("invalid default scalar type for complex")
+    return _TO_COMPLEX[d]
 
 
 # ----------------------------------------------------------------- promotion

@@ -46,6 +46,7 @@ import uuid
 import warnings
 import weakref
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -1290,6 +1291,17 @@ def _stream_error(what):
         "was modified after saving.")
 
 
+def _read_into(readinto, out):
+    view = memoryview(out)
+    got = 0
+    while got < out.size:
+        n = readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return got
+
+
 class _ZipReader:
     def __init__(self, fh, path=None, mmap=False):
         start = fh.tell()
@@ -1324,12 +1336,7 @@ class _ZipReader:
 
     def get_record(self, name):
         info = self._info(name)
-        try:
-            return self.zf.read(info)
-        except MemoryError:
-            raise
-        except Exception as e:
-            raise _stream_error(f"reading file {name}: {e}") from None
+        return self._read(info, name).tobytes()
 
     def get_bytes(self, name, nbytes):
         """A record as a writable 1-D uint8 array (a copy-on-write map with ``mmap``)."""
@@ -1342,18 +1349,30 @@ class _ZipReader:
             start = self._data_offset(info)
             if start + nbytes <= self.mm.size:
                 return self.mm[start:start + nbytes]
+        return self._read(info, name)
+
+    def _read(self, info, name):
+        nbytes = info.file_size
         out = np.empty(nbytes, dtype=np.uint8)
         try:
-            with self.zf.open(info) as r:
-                view = memoryview(out)
-                got = 0
-                while got < nbytes:
-                    n = r.readinto(view[got:])
-                    if not n:
-                        break
-                    got += n
-                if got != nbytes:
-                    raise EOFError("record truncated")
+            if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+                # stored (as PyTorch writes): read straight into the array.  The CRC is checked
+                # unless the writer left it 0 (torch.serialization.set_crc32_options(False))
+                self.fh.seek(self._data_offset(info))
+                readinto = getattr(self.fh, "readinto", None)
+                if readinto is None:
+                    data = self.fh.read(nbytes)
+                    out[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+                    got = len(data)
+                else:
+                    got = _read_into(readinto, out)
+                if got == nbytes and info.CRC != 0 and zlib.crc32(out) != info.CRC:
+                    raise zipfile.BadZipFile("CRC-32 mismatch")
+            else:
+                with self.zf.open(info) as r:
+                    got = _read_into(r.readinto, out)
+            if got != nbytes:
+                raise EOFError("record truncated")
         except MemoryError:
             raise
         except Exception as e:

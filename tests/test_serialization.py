@@ -668,3 +668,48 @@ def test_saved_storages():
     x = ember.arange(4, dtype=ember.int16)
     r = _to_torch({"s": x.untyped_storage()})
     assert bytes(r["s"]) == np.arange(4, dtype=np.int16).tobytes()
+
+
+def test_corrupted_record_and_files_without_crc():
+    data = bytearray(_torch_checkpoint())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("archive/data/0")
+    n, m = np.frombuffer(bytes(data[info.header_offset + 26:info.header_offset + 30]), "<u2")
+    data[info.header_offset + 30 + n + m + 1] ^= 0xFF
+    with pytest.raises(RuntimeError, match="CRC-32 mismatch"):
+        load(io.BytesIO(bytes(data)))
+    torch.serialization.set_crc32_options(False)
+    try:
+        buf = io.BytesIO()
+        torch.save({"a": torch.arange(3)}, buf)
+    finally:
+        torch.serialization.set_crc32_options(True)
+    assert zipfile.ZipFile(io.BytesIO(buf.getvalue())).getinfo("archive/data/0").CRC == 0
+    assert_same(load(io.BytesIO(buf.getvalue()))["a"], torch.arange(3))
+
+
+def test_storage_objects():
+    s = ember.storage.UntypedStorage(4)
+    assert s.nbytes() == 4 and s.tolist() == [0, 0, 0, 0]
+    ts = ember.storage.TypedStorage([1.5, 2.5], dtype=ember.float64)
+    assert ts.size() == 2 and ts.element_size() == 8 and ts.tolist() == [1.5, 2.5]
+    assert ts.untyped().nbytes() == 16
+    bf = ember.storage.TypedStorage([1.1], dtype=ember.bfloat16)
+    assert bf.untyped().tolist() == list(torch.tensor([1.1], dtype=torch.bfloat16)
+                                         .untyped_storage().tolist())
+    back = load(io.BytesIO(_ember_bytes(ts)))
+    assert back.tolist() == [1.5, 2.5] and back.dtype is ember.float64
+
+
+def test_whole_torch_module_loads_as_ember_module_when_trusted():
+    torch.manual_seed(0)
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
+    buf = io.BytesIO()
+    torch.save(tm, buf)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="Unsupported global"):
+        load(buf)
+    buf.seek(0)
+    em = load(buf, weights_only=False)
+    assert isinstance(em, ember.nn.Sequential) and isinstance(em[0].weight, ember.nn.Parameter)
+    x = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -0.1]], dtype=np.float32)
+    assert_same(em(ember.tensor(x)).detach(), tm(torch.tensor(x)).detach())

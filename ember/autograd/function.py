@@ -343,8 +343,8 @@ class Op(Function):
     _array_forward = True
 
     @classmethod
-    def apply(cls, *args, **kwargs):
-        return apply_op(cls, args, kwargs)
+    def apply(cls, *args, **kwargs):      # replaced below by _apply_op itself (one call less)
+        return _apply_op(cls, *args, **kwargs)
 
 
 # ---------------------------------------------------------------------- apply
@@ -360,10 +360,12 @@ _NO_EDGE = (None, 0)
 
 
 def apply_op(cls, args, kwargs):
-    """Run a built-in op on ``args``: arrays in, arrays out, a node when needed.
+    """Run a built-in op on ``args``: arrays in, arrays out, a node when needed."""
+    return _apply_op(cls, *args, **kwargs)
 
-    The hot path of every operator: kept flat (no helper calls) on purpose.
-    """
+
+def _apply_op(cls, *args, **kwargs):
+    """``Op.apply``: the hot path of every operator, kept flat (no helper calls) on purpose."""
     if Tensor is None:
         _late_imports()
     requires = False
@@ -481,6 +483,9 @@ def apply_op(cls, args, kwargs):
         ctx._saved = _resolve_saved(to_save, args, arrays, results)
         ctx._to_save = None
     return result if outs is None else outs
+
+
+Op.apply = classmethod(_apply_op)
 
 
 def _round_bf16(t):

@@ -118,6 +118,13 @@ def _ufunc_at(name, out, key, values):
 def _write_out(out, result):
     """Store ``result`` in the ``out=`` tensor, resizing it as PyTorch does."""
     if out.shape != result.shape:
+        if out._data.size:
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out.shape)}, which does not match the required output shape "
+                          f"{list(result.shape)}. This behavior is deprecated, and in a future "
+                          "PyTorch release outputs will not be resized unless they have zero "
+                          "elements. You can explicitly reuse an out tensor t by resizing it, "
+                          "inplace, to zero elements with t.resize_(0).", UserWarning, stacklevel=3)
         xp = xp_of(out._data)
         out._data = xp.empty(result.shape, out._dtype.np_dtype)
     out.copy_(result)
@@ -330,13 +337,13 @@ def _parse(self, index, for_set):
     """Apply the basic part of ``index`` to ``self``; returns the view and the advanced
     indices as ``{dim_of_view: Tensor}`` (masks not expanded yet)."""
     single_slice = type(index) is slice and not for_set
-    if not self._data.ndim and type(index) is not tuple:
+    if not self._data.ndim and not isinstance(index, tuple):
         kind = _classify(index)[0]
         if kind == _INT:
             raise IndexError(_ZERO_DIM_INDEX)
         if kind == _SLICE:
             raise IndexError("slice() cannot be applied to a 0-dim tensor.")
-    if type(index) is not tuple:
+    if not isinstance(index, tuple):
         if isinstance(index, list) and _treat_as_tuple(index):
             warnings.warn(_SEQ_WARNING, UserWarning, stacklevel=3)
             index = tuple(index)
@@ -431,14 +438,16 @@ def _expand_advanced(view, adv):
             raise IndexError(_INDEX_TYPES_MSG)
     if not parts:
         return None
-    try:
-        np.broadcast_shapes(*(a.shape for _, a in parts))
-    except ValueError:
-        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
-                         f"shapes {', '.join(str(list(a.shape)) for _, a in parts)}") from None
+    if len(parts) > 1:
+        try:
+            np.broadcast_shapes(*(a.shape for _, a in parts))
+        except ValueError:
+            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                             f"with shapes {', '.join(str(list(a.shape)) for _, a in parts)}") \
+                from None
     for k, (d, a) in enumerate(parts):
-        if a.size:
-            size = shape[d]
+        size = shape[d]
+        if a.size and (a.min() < -size or a.max() >= size):
             bad = (a < -size) | (a >= size)
             if bad.any():
                 if size == 0:

@@ -8,6 +8,7 @@ constant 0/1 mask or through the private gather/scatter pair at the bottom,
 so second derivatives keep working.
 """
 
+import functools
 import types
 import warnings
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method, wrap_dim
-from ..autograd.function import NULL_CTX, Op
+from ..autograd.function import NULL_CTX, Op, apply_inplace
 from ._util import dims_arg, xp_of
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
@@ -1125,6 +1126,7 @@ def cumprod(input, dim, *, dtype=None, out=None):
 
 class Cummax(Op):
     node_name = "CummaxBackward0"
+    ufunc = "maximum"
     better = staticmethod(lambda xp, a, b: a >= b)
 
     @classmethod
@@ -1135,6 +1137,17 @@ class Cummax(Op):
             idx = xp.zeros((), np.int64)
             ctx.idx = idx
             return x.copy(), idx
+        if xp is np and x.size:
+            vals = getattr(np, cls.ufunc).accumulate(x, axis=dim)
+            # the index moves on wherever the new element is the running extreme (ties and
+            # NaN included), so it is a running max of "k where x[k] == running value"
+            hit = (x == vals) | (_isnan(np, x) & _isnan(np, vals))
+            view = [1] * x.ndim
+            view[dim] = x.shape[dim]
+            ks = np.where(hit, np.arange(x.shape[dim]).reshape(view), 0)
+            idx = np.maximum.accumulate(ks, axis=dim).astype(np.int64, copy=False)
+            ctx.idx = idx
+            return vals, idx
         xm = xp.moveaxis(x, dim, -1)
         vals = xp.empty_like(xm)
         idx = xp.empty(xm.shape, np.int64)
@@ -1160,6 +1173,7 @@ class Cummax(Op):
 
 class Cummin(Cummax):
     node_name = "CumminBackward0"
+    ufunc = "minimum"
     better = staticmethod(lambda xp, a, b: a <= b)
 
 
@@ -1189,6 +1203,20 @@ def cummax(input, dim, *, out=None):
 def cummin(input, dim, *, out=None):
     """``torch.cummin``: running minimum and its index (the last of equal values)."""
     return _cumext("cummin", Cummin, input, dim, out)
+
+
+@tensor_method()
+def cumsum_(self, dim, *, dtype=None):
+    """``Tensor.cumsum_``: the running sum written into ``self``."""
+    return apply_inplace(Cumsum, self, (), {"dim": wrap_dim(dim, self.ndim),
+                                            "dtype": _check_dtype_arg(dtype) or self._data.dtype})
+
+
+@tensor_method()
+def cumprod_(self, dim, *, dtype=None):
+    """``Tensor.cumprod_``: the running product written into ``self``."""
+    return apply_inplace(Cumprod, self, (), {"dim": wrap_dim(dim, self.ndim),
+                                             "dtype": _check_dtype_arg(dtype) or self._data.dtype})
 
 
 # ---------------------------------------------------------------------- gather / scatter pair
@@ -1234,3 +1262,33 @@ class PutAlongAdd(Op):
     @staticmethod
     def backward(ctx, grad, *_):
         return TakeAlong.apply(grad, _const(ctx.idx), dim=ctx.dim), None
+
+
+# ---------------------------------------------------------------------- NumPy-style keywords
+def numpy_keyword_aliases(fn):
+    """Accept ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``, as PyTorch's argument
+    parser does for its reductions."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def _install_aliases(namespace, names):
+    for n in names:
+        fn = namespace[n]
+        wrapped = numpy_keyword_aliases(fn)
+        namespace[n] = wrapped
+        if getattr(Tensor, n, None) is fn:
+            setattr(Tensor, n, wrapped)
+
+
+_install_aliases(globals(), ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean",
+                             "std_mean", "max", "min", "amax", "amin", "aminmax", "argmax",
+                             "argmin", "all", "any", "count_nonzero", "norm", "logsumexp",
+                             "cumsum", "cumprod", "cummax", "cummin"])

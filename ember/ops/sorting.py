@@ -18,8 +18,8 @@ from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method, wrap_dim
 from ..autograd.function import Op
 from ._util import xp_of
-from .reduction import (PutAlongAdd, _const, _evenly, _nonempty_dim, _out, _select_backward,
-                        return_types)
+from .reduction import (PutAlongAdd, _const, _evenly, _install_aliases, _nonempty_dim, _out,
+                        _select_backward, return_types)
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode",
            "unique", "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize"]
@@ -700,6 +700,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 # ---------------------------------------------------------------------- counting
+@tensor_method()
 def bincount(input, weights=None, minlength=0):
     """``torch.bincount``: counts (int64) or summed ``weights`` (float32 weights stay float32,
     any other weights give float64) of non-negative integers."""
@@ -800,3 +801,6 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     if boundaries.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+_install_aliases(globals(), ["sort", "argsort", "topk", "kthvalue", "median", "nanmedian", "mode"])

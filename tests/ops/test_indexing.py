@@ -869,3 +869,112 @@ def test_functions_keep_int_dtypes():
     assert_same(ie.index_fill(0, _idx(ember, [0]), 2.5), it.index_fill(0, _idx(torch, [0]), 2.5))
     assert_same(ie.masked_select(ie > 4), it.masked_select(it > 4))
     assert_same(ie.take(_idx(ember, [3, 4])), it.take(_idx(torch, [3, 4])))
+
+
+@pytest.mark.parametrize("idx", [0, (slice(None), 1), ([0, 2],), (1, [0, 2]), (slice(1, None), [1])],
+                         ids=str)
+def test_setitem_through_transposed_view_of_non_leaf(idx):
+    xe, xt = pair(np.random.randn(3, 4), requires_grad=True)
+    ye, yt = xe * 2, xt * 2
+    ze, zt = ye.t(), yt.t()
+    ve, vt = pair(np.random.randn(*zt[idx].shape), requires_grad=True)
+    ze[idx] = ve
+    zt[idx] = vt
+    assert type(ye.grad_fn).__name__ == type(yt.grad_fn).__name__ == "CopySlices"
+    w = np.random.randn(3, 4)
+    (ye * ember.tensor(w)).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    assert_same(ye, yt)
+    assert_same(xe.grad, xt.grad)
+    assert_same(ve.grad, vt.grad)
+
+
+def _setitem_fn(a, b):
+    y = a * 1
+    y[1:, [0, 3]] = b[:2]
+    return y
+
+
+_M = np.random.RandomState(2).rand(3, 4) > 0.5
+_I = [[0, 1, 2, 1], [2, 0, 1, 0]]
+GRADCHECK_CASES = {
+    "scatter": (lambda a, b: a.scatter(0, ember.tensor(_I), b), ((3, 4), (2, 4))),
+    "scatter_add": (lambda a, b: a.scatter_add(0, ember.tensor(_I), b), ((3, 4), (2, 4))),
+    "index_put": (lambda a, b: ember.index_put(a, (ember.tensor([2, 0]),), b), ((3, 4), (4,))),
+    "index_put accumulate": (lambda a, b: ember.index_put(a, (ember.tensor([2, 2]),), b, True),
+                             ((3, 4), (4,))),
+    "masked_scatter": (lambda a, b: a.masked_scatter(ember.tensor(_M), b), ((3, 4), (2, 6))),
+    "masked_fill tensor": (lambda a, b: a.masked_fill(ember.tensor(_M), b), ((3, 4), ())),
+    "where": (lambda a, b: ember.where(ember.tensor(_M), a, b), ((3, 4), (4,))),
+    "take": (lambda a: a.take(ember.tensor([0, 5, 5])), ((3, 4),)),
+    "put": (lambda a, b: ember.put(a, ember.tensor([0, 5, 7, 1]), b), ((3, 4), (4,))),
+    "index_add": (lambda a, b: a.index_add(0, ember.tensor([1, 1]), b, alpha=2), ((3, 4), (2, 4))),
+    "index_copy": (lambda a, b: a.index_copy(0, ember.tensor([1, 0]), b), ((3, 4), (2, 4))),
+    "index_fill tensor": (lambda a, b: a.index_fill(1, ember.tensor([1, 1]), b), ((3, 4), ())),
+    "take_along_dim": (lambda a: ember.take_along_dim(a, ember.tensor(_I), 0), ((3, 4),)),
+    "scatter_reduce mean": (lambda a, b: a.scatter_reduce(0, ember.tensor(_I), b, "mean",
+                                                          include_self=False), ((3, 4), (2, 4))),
+    "setitem on non-leaf": (_setitem_fn, ((3, 4), (4,))),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADCHECK_CASES))
+def test_gradcheck_and_gradgradcheck(name):
+    fn, shapes = GRADCHECK_CASES[name]
+    inputs = tuple(ember.tensor(np.random.randn(*s), dtype=ember.float64, requires_grad=True)
+                   for s in shapes)
+    assert ember.autograd.gradcheck(lambda *a: fn(*a) ** 2, inputs)
+    assert ember.autograd.gradgradcheck(lambda *a: fn(*a) ** 2, inputs)
+
+
+def test_bfloat16_basic_views_share_memory():
+    e, t = pair(np.arange(12.0).reshape(3, 4), ember.bfloat16)
+    e[1][2] = 100.5
+    t[1][2] = 100.5
+    e[:, None, 0][1:] = -3.0
+    t[:, None, 0][1:] = -3.0
+    assert_same(e, t)
+
+
+def test_out_arguments():
+    xe, xt = pair(X34)
+    oe, ot = ember.empty(0, dtype=ember.float64), torch.empty(0, dtype=torch.float64)
+    ember.index_select(xe, 0, _idx(ember, [2, 1]), out=oe)
+    torch.index_select(xt, 0, _idx(torch, [2, 1]), out=ot)
+    assert_same(oe, ot)
+    with pytest.warns(UserWarning, match="was resized"):
+        ember.gather(xe, 1, _idx(ember, [[0], [1], [3]]), out=oe)
+    with pytest.warns(UserWarning, match="was resized"):
+        torch.gather(xt, 1, _idx(torch, [[0], [1], [3]]), out=ot)
+    assert_same(oe, ot)
+    me, mt = pair(X34 > 0)
+    oe, ot = ember.empty(0, dtype=ember.float64), torch.empty(0, dtype=torch.float64)
+    ember.masked_select(xe, me, out=oe)
+    torch.masked_select(xt, mt, out=ot)
+    assert_same(oe, ot)
+    ne, nt = ember.empty(0, dtype=ember.int64), torch.empty(0, dtype=torch.int64)
+    ember.nonzero(me, out=ne)
+    torch.nonzero(mt, out=nt)
+    assert_same(ne, nt)
+
+
+def test_inplace_variants_keep_identity_and_bump_version():
+    xe, xt = pair(X34)
+    se, st = pair(np.random.randn(2, 4))
+    me, mt = pair(X34 > 0)
+    ops = [
+        (lambda x, s, m, L: x.scatter_(0, _idx(L, IDX24), s)),
+        (lambda x, s, m, L: x.scatter_add_(0, _idx(L, IDX24), s)),
+        (lambda x, s, m, L: x.scatter_reduce_(0, _idx(L, IDX24), s, "amax")),
+        (lambda x, s, m, L: x.masked_scatter_(m, s)),
+        (lambda x, s, m, L: x.index_put_((_idx(L, [1, 2]),), s)),
+        (lambda x, s, m, L: x.put_(_idx(L, [0, 3]), s[0, :2])),
+        (lambda x, s, m, L: x.index_copy_(0, _idx(L, [2, 0]), s)),
+        (lambda x, s, m, L: x.index_add_(0, _idx(L, [2, 2]), s, alpha=-1)),
+    ]
+    for op in ops:
+        ve = xe._version
+        assert op(xe, se, me, ember) is xe
+        op(xt, st, mt, torch)
+        assert xe._version == ve + 1
+        assert_same(xe, xt)

@@ -328,3 +328,23 @@ def test_errors(name):
     fn = ERROR_CASES[name]
     e, t = pair(X)
     assert_same_error(lambda: fn(ember, e), lambda: fn(torch, t))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b: ember.cat([a, b.narrow(1, 0, 3)], 0),
+    lambda a, b: ember.stack([a, b.narrow(1, 1, 3)], 1),
+    lambda a, b: ember.hstack([a, b]),
+    lambda a, b: a.repeat(2, 1, 2) * b.sum(),
+    lambda a, b: a.repeat_interleave(ember.tensor([2, 0]), dim=0) + b.sum(),
+    lambda a, b: a.repeat_interleave(3, dim=1) * b.sum(),
+    lambda a, b: a.flip(0, 1) * b.narrow(1, 0, 3),
+    lambda a, b: a.roll((1, 2), (0, 1)) * b.narrow(1, 0, 3),
+    lambda a, b: a.rot90(3) * b.t().narrow(0, 0, 3),
+    lambda a, b: ember.meshgrid(a.select(0, 0), b.select(1, 0), indexing="xy")[0],
+], ids=["cat", "stack", "hstack", "repeat", "repeat_interleave_t", "repeat_interleave",
+        "flip", "roll", "rot90", "meshgrid"])
+def test_gradcheck(fn):
+    a, _ = make((2, 3), "permuted", requires_grad=True)
+    b, _ = make((2, 4), requires_grad=True)
+    assert ember.autograd.gradcheck(fn, (a, b))
+    assert ember.autograd.gradgradcheck(lambda x, y: fn(x, y) ** 2, (a, b))

@@ -527,3 +527,38 @@ def test_out_argument():
     re, rt = ember.max(e, 1, out=(ve, ie)), torch.max(t, 1, out=(vt, it))
     assert repr(re) == repr(rt)
     assert_same(ie, it)
+
+
+def test_numpy_keyword_aliases():
+    e, t = make()
+    for fn in (lambda m, x: x.sum(axis=1, keepdims=True), lambda m, x: m.mean(x, axis=(0, 2)),
+               lambda m, x: x.max(axis=1), lambda m, x: x.std(axis=-1, keepdims=True),
+               lambda m, x: x.amax(axis=0), lambda m, x: x.cumsum(axis=2),
+               lambda m, x: x.sort(axis=1), lambda m, x: x.median(axis=0, keepdims=True)):
+        compare(fn, e, t)
+
+
+def test_inplace_scans():
+    for kind in ("float64", "int32"):
+        e, t = make(kind)
+        e, t = e.clone(), t.clone()
+        assert_same(e.cumsum_(1), t.cumsum_(1))
+        assert_same(e.cumprod_(-1), t.cumprod_(-1))
+    a, ta = pair(FLOAT_DATA[0], ember.float64, requires_grad=True)
+    e, t = a * 1, ta * 1
+    e.cumprod_(1)
+    t.cumprod_(1)
+    assert e.grad_fn.name() == t.grad_fn.name()
+    e.sum().backward()
+    t.sum().backward()
+    assert_same(a.grad, ta.grad)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cummax_cummin_random_ties_and_nan(seed):
+    data = np.random.RandomState(seed).randint(0, 4, (3, 30)).astype(float)
+    data[data == 3] = np.nan
+    e, t = pair(data)
+    for d in (0, 1):
+        compare(lambda m, x, d=d: x.cummax(d), e, t)
+        compare(lambda m, x, d=d: x.cummin(d), e, t)

@@ -592,3 +592,22 @@ def test_inplace_metadata_errors():
     assert_same_error(lambda: e.t_(), lambda: t.t_())
     e, t = pair(np.random.randn(2, 3, 4))
     assert_same_error(lambda: e.transpose_(0, 3), lambda: t.transpose_(0, 3))
+
+
+@pytest.mark.parametrize("name", ["select", "narrow", "diagonal_offset", "unfold_step", "as_strided",
+                                  "expand", "chained", "chained2", "unflatten", "movedim_multi"])
+def test_view_gradcheck(name):
+    _, shape, fn = VIEW_CASES[VIEW_IDS.index(name)]
+    e, _ = make_input(shape, "permuted" if _applicable(name, "permuted") and
+                      not name.startswith("as_strided") else "contig", requires_grad=True)
+    assert ember.autograd.gradcheck(fn, (e,))
+    assert ember.autograd.gradgradcheck(lambda x: fn(x) ** 2, (e,))
+
+
+def test_split_unbind_gradcheck():
+    e, _ = make_input((3, 4, 5), "permuted", requires_grad=True)
+    assert ember.autograd.gradcheck(lambda x: x.split([1, 3], 1), (e,))
+    assert ember.autograd.gradcheck(lambda x: x.unbind(2), (e,))
+    c, _ = pair(np.random.randn(3, 2) + 1j * np.random.randn(3, 2), ember.complex128,
+                requires_grad=True)
+    assert ember.autograd.gradcheck(lambda z: ember.view_as_real(z), (c,))

@@ -1,0 +1,110 @@
+"""``torch.device`` parsing, printing and equality, and CUDA availability without CuPy."""
+
+import operator
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from conftest import assert_same, assert_same_error, to_numpy
+
+def describe(m, expr, env=None):
+    """What evaluating ``expr`` with ``m`` bound to torch or ember gives, in comparable form."""
+    scope = {"m": m, "np": np, "operator": operator}
+    scope.update(env or {})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = eval(expr, scope)
+    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+        return ("error", type(exc).__name__, str(exc))
+    if isinstance(r, (torch.Tensor, ember.Tensor)):
+        return ("tensor", tuple(r.shape), str(r.dtype), r.requires_grad, r.stride(), to_numpy(r))
+    return ("value", repr(r))
+
+
+def check(expr, env_torch=None, env_ember=None, rtol=1e-6):
+    t = describe(torch, expr, env_torch)
+    e = describe(ember, expr, env_ember)
+    assert e[:-1] == t[:-1], f"\nember: {e}\ntorch: {t}"
+    if t[0] == "tensor":
+        a, b = e[-1], t[-1]
+        if a.dtype.kind in "fc":
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=0, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(a, b)
+    else:
+        assert e[-1] == t[-1], f"\nember: {e}\ntorch: {t}"
+
+
+DEVICE_CASES = [
+    'm.ones(2).is_cuda',
+    "m.ones(2).type('torch.cuda.FloatTensor')",
+    "m.ones(2).to('cuda')",
+    'm.ones(2).cuda()',
+    "m.device('cpu')",
+    "m.device('cuda:1')",
+    "m.device('cuda', 1)",
+    "m.device('cpu', 0)",
+    'm.device(1)',
+    "m.device('cuda:-1')",
+    "m.device('cuda:x')",
+    "m.device('tpu')",
+    "m.device('cpu') == 'cpu'",
+    "m.device('cpu') == m.device('cpu', 0)",
+    "str(m.device('cuda:0'))",
+    "m.device('cuda:0').type",
+    "m.device('cuda:0').index",
+    "m.device('cpu').index",
+    "m.device(m.device('cpu'))",
+    "m.device('cpu:0')",
+    'm.device(None)',
+    "m.device('CPU')",
+    "m.device(' cpu')",
+    'm.cuda.is_available()',
+    'm.cuda.device_count()',
+    'm.cuda.current_device()',
+    "m.ones(2, device='cuda:0')",
+]
+
+
+@pytest.mark.parametrize("expr", DEVICE_CASES)
+def test_device(expr):
+    check(expr)
+
+
+@pytest.mark.parametrize("expr", [
+    "m.device('cpu', -1)", "m.device('cuda', -1)", "m.device('cuda:1', 1)", "m.device('cuda:01')",
+    "m.device('cpu:0:1')", "m.device(1.5)", "m.device('cuda', 0)", "m.device(type='cuda', index=2)",
+    "repr(m.device('cuda', 3))", "m.device('meta')", "m.device('cuda:0') != m.device('cuda:1')",
+    "{m.device('cpu'): 1}[m.device('cpu')]", "m.ones(2).device == m.device('cpu')",
+    "m.ones(2).cpu().device", "m.ones(2).to('cpu').device",
+])
+def test_device_more(expr):
+    check(expr)
+
+
+@pytest.mark.skipif(ember.cuda.is_available(), reason="checks the no-CUDA behaviour")
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(2, device="cuda"), lambda m: m.zeros(2, device="cuda:0"),
+    lambda m: m.tensor([1.0], device="cuda"), lambda m: m.ones(2).cuda(),
+    lambda m: m.ones(2).to("cuda"), lambda m: m.arange(3, device="cuda"),
+    lambda m: m.empty(2, device=m.device("cuda", 0)), lambda m: m.cuda.current_device(),
+])
+def test_cuda_unavailable_errors(call):
+    assert not ember.cuda.is_available()
+    assert ember.cuda.device_count() == 0
+    with pytest.raises(AssertionError) as exc:
+        call(ember)
+    assert str(exc.value) == "Torch not compiled with CUDA enabled"
+    assert_same_error(lambda: call(ember), lambda: call(torch))
+
+
+def test_device_is_immutable_and_picklable():
+    import pickle
+    d = ember.device("cuda", 1)
+    assert pickle.loads(pickle.dumps(d)) == d
+    with pytest.raises(AttributeError):
+        d.index = 2
