@@ -25,7 +25,8 @@ from .ops.linalg import _const, _mH, _mT, _out, _prod, diag_embed, matmul
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve",
            "solve_ex", "lstsq", "svd", "svdvals", "qr", "eigh", "eigvalsh", "cholesky",
            "cholesky_ex", "matrix_rank", "pinv", "matrix_power", "matrix_exp", "multi_dot",
-           "cross", "vecdot", "eig", "eigvals", "LinAlgError", "matmul", "diagonal"]
+           "cross", "vecdot", "eig", "eigvals", "LinAlgError", "matmul", "diagonal",
+           "solve_triangular"]
 
 
 class _LinAlgError(RuntimeError):
@@ -58,6 +59,8 @@ slogdet_type = _return_type("slogdet", ["sign", "logabsdet"])
 linalg_inv_ex = _return_type("linalg_inv_ex", ["inverse", "info"])
 linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ["L", "info"])
 linalg_solve_ex = _return_type("linalg_solve_ex", ["result", "info"])
+svd_type = _return_type("svd", ["U", "S", "V"])
+qr_type = _return_type("qr", ["Q", "R"])
 linalg_lstsq = _return_type("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
@@ -372,6 +375,63 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return linalg_solve_ex(X, info)
 
 
+def _triangle(T, upper, unitriangular):
+    T = _ops.triu(T) if upper else _ops.tril(T)
+    if unitriangular:
+        eye = _eye_like(T.shape[-1], T)
+        T = T * (1 - eye) + eye
+    return T
+
+
+class LinalgSolveTriangular(Op):
+    node_name = "LinalgSolveTriangularBackward0"
+
+    @staticmethod
+    def forward(ctx, A, B, upper=False, left=True, unitriangular=False):
+        xp = xp_of(A)
+        ctx.args = (upper, left, unitriangular)
+        n = A.shape[-1]
+        T = xp.triu(A) if upper else xp.tril(A)
+        if unitriangular:
+            T = T.copy()
+            idx = xp.arange(n)
+            T[..., idx, idx] = 1
+        if left:
+            batch = np.broadcast_shapes(T.shape[:-2], B.shape[:-2])
+            X = xp.linalg.solve(xp.broadcast_to(T, batch + T.shape[-2:]),
+                                xp.broadcast_to(B, batch + B.shape[-2:]))
+        else:
+            Tt, Bt = xp.swapaxes(T, -1, -2), xp.swapaxes(B, -1, -2)
+            batch = np.broadcast_shapes(Tt.shape[:-2], Bt.shape[:-2])
+            X = xp.swapaxes(xp.linalg.solve(xp.broadcast_to(Tt, batch + Tt.shape[-2:]),
+                                            xp.broadcast_to(Bt, batch + Bt.shape[-2:])), -1, -2)
+        ctx.save_for_backward(A, X)
+        return X
+
+    @staticmethod
+    def backward(ctx, grad):
+        A, X = ctx.saved_tensors
+        upper, left, unit = ctx.args
+        T = _triangle(A, upper, unit)
+        gB = solve_triangular(_mH(T), grad, upper=not upper, left=left)
+        gA = None
+        if ctx.needs_input_grad[0]:
+            gA = -matmul(gB, _mH(X)) if left else -matmul(_mH(X), gB)
+            gA = _ops.triu(gA, 1 if unit else 0) if upper else _ops.tril(gA, -1 if unit else 0)
+        return gA, gB
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """``torch.linalg.solve_triangular``: X with ``T X = B`` (``X T = B`` if not ``left``)
+    for the triangle T of A (with a unit diagonal if ``unitriangular``)."""
+    _check_square(A, "linalg.solve_triangular")
+    if A._dtype is not B._dtype:
+        raise RuntimeError("linalg.solve_triangular: Expected A and B to have the same dtype, but "
+                           f"found A of type {_sn(A._dtype)} and B of type {_sn(B._dtype)} instead")
+    return _out(out, LinalgSolveTriangular.apply(A, B, upper=upper, left=left,
+                                                 unitriangular=unitriangular))
+
+
 # ---------------------------------------------------------------------- cholesky
 class LinalgCholeskyEx(Op):
     node_name = "LinalgCholeskyExBackward0"
@@ -420,6 +480,16 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     _check_float(A, "linalg.cholesky")
     L, info = LinalgCholeskyEx.apply(A, upper=upper, check=check_errors)
     return linalg_cholesky_ex(L, info)
+
+
+class _Cholesky(LinalgCholeskyEx):
+    node_name = "CholeskyBackward0"
+
+
+def _legacy_cholesky(A, upper=False):
+    _check_square(A, "cholesky")
+    _check_float(A, "cholesky")
+    return _Cholesky.apply(A, upper=upper, check=True)[0]
 
 
 def cholesky(A, *, upper=False, out=None):

@@ -473,3 +473,36 @@ def test_gradcheck(name, fn, spec):
     if name in ("mm", "matmul_bcast", "det", "inv", "solve", "einsum_diag", "kron", "cdist",
                 "vector_norm", "cross"):
         assert ember.autograd.gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+# ---------------------------------------------------------------------- triangular solve, legacy
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unit", [False, True])
+def test_solve_triangular(upper, left, unit):
+    kw = dict(upper=upper, left=left, unitriangular=unit)
+    b = rand(3, 2) if left else rand(2, 3)
+    check(lambda a, x: EL.solve_triangular(a, x, **kw), lambda a, x: TL.solve_triangular(a, x, **kw),
+          well(3), b)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4)])
+@pytest.mark.parametrize("some", [True, False])
+def test_legacy_svd_qr_cholesky(shape, some):
+    a = rand(*shape)
+    ea, ta = pair(a)
+    re, rt = ember.svd(ea, some=some), torch.svd(ta, some=some)
+    assert type(re).__name__ == "svd"
+    for x, y in zip(re, rt):
+        assert tuple(x.shape) == tuple(y.shape)
+    assert_same(re.S, rt.S)
+    k = min(shape)
+    np.testing.assert_allclose((re.U.numpy()[:, :k] * re.S.numpy()) @ re.V.numpy()[:, :k].T, a,
+                               atol=1e-10)
+    assert repr(ember.svd(ea, compute_uv=False)) == repr(torch.svd(ta, compute_uv=False))
+    with pytest.warns(UserWarning, match="torch.qr is deprecated"):
+        r = check(lambda x: ember.qr(x, some), lambda x: torch.qr(x, some), a,
+                  grad=some or shape[0] <= shape[1])
+    assert type(r).__name__ == "qr"
+    with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
+        check(ember.cholesky, torch.cholesky, spd(3))

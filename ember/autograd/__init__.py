@@ -1,5 +1,7 @@
 """``torch.autograd``: ``backward``, ``grad``, ``Function`` and the grad modes."""
 
+import numpy as _np
+
 from . import grad_mode
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
@@ -78,12 +80,36 @@ def _root_edge(t):
     return (grad_accumulator(t), 0)
 
 
+Tensor = None
+
+
+def _scalar_backward(t, retain_graph):
+    """``loss.backward()`` on a one-element tensor: the common case, without the general set-up."""
+    global Tensor
+    from .engine import grad_accumulator, run_backward
+    if Tensor is None:
+        from .._tensor import Tensor
+    data = t._data
+    if data.__class__ is not _np.ndarray or not t._dtype.is_floating_point:
+        return False
+    fn = t.grad_fn
+    root = (fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0)
+    run_backward((root,), (Tensor._make(_np.ones(data.shape, data.dtype), t._dtype),),
+                 bool(retain_graph), False)
+    return True
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None):
     """Accumulate into the leaves' ``.grad`` the gradients of ``tensors`` (``torch.autograd.backward``).
 
     ``inputs`` restricts accumulation to those tensors (non-leaf ones get
     ``retain_grad()``, as in PyTorch)."""
+    from .._tensor import Tensor
+    if grad_tensors is None and grad_variables is None and inputs is None and not create_graph \
+            and isinstance(tensors, Tensor) and tensors._requires_grad \
+            and tensors._data.size == 1 and _scalar_backward(tensors, retain_graph):
+        return
     from .engine import grad_accumulator, run_backward
     tensors = _tensor_seq(tensors, "tensors")
     grad_tensors = _tensor_seq(grad_tensors if grad_tensors is not None else grad_variables,

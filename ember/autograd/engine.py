@@ -29,6 +29,7 @@ from .function import _FREED, RELEASED, Node, _function_backward, _Handle, _seq
 _state = grad_mode.state
 _getrefcount = sys.getrefcount
 _ndarray = np.ndarray
+_ONE_OUTPUT = Node._output_meta
 _LEAF_SEQ = 1 << 62     # AccumulateGrad nodes run as soon as they are ready (PyTorch: UINT64_MAX)
 
 
@@ -145,7 +146,7 @@ def _zeros_for(meta):
 
 def call_node(node, grads):
     """Run one node's backward with the engine's shared work around it; returns input grads."""
-    if node._materialize:
+    if len(grads) > 1 and node._materialize:
         for g in grads:
             if g is None:
                 grads = [g if g is not None or m is None else _zeros_for(m)
@@ -175,13 +176,10 @@ def call_node(node, grads):
                                f"(expected {n_in}, got {len(result)})")
         else:
             result = result[:n_in]
-    out = list(result)
-    for i, g in enumerate(out):
-        if g is None:
-            continue
-        m = metas[i]
-        if m is None:
-            out[i] = None
+    out = []
+    for g, m in zip(result, metas):
+        if g is None or m is None:
+            out.append(None)
             continue
         shape, dt = m
         if g._data.shape != shape:
@@ -189,11 +187,11 @@ def call_node(node, grads):
                 g = unbroadcast(g, shape)
             except Exception:
                 raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
-                                   f"{i} - got {list(g.shape)} but expected shape compatible with "
-                                   f"{list(shape)}") from None
-            out[i] = g
+                                   f"{len(out)} - got {list(g.shape)} but expected shape "
+                                   f"compatible with {list(shape)}") from None
         if g._dtype is not dt:
-            out[i] = g.to(dt)
+            g = g.to(dt)
+        out.append(g)
     if node._hooks:
         for h in list(node._hooks.values()):
             r = h(tuple(out), tuple(grads))
@@ -291,29 +289,35 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, capture=None,
             buf = buffers[node] = [None] * len(node._output_meta)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     captured = {}
-    heap = []
-    for node in buffers:
-        if node not in deps:
-            heap.append((-node._seq, node))
+    heap = [(-node._seq, node) for node in buffers if node not in deps]
     heapq.heapify(heap)
     push = heapq.heappush
     pop = heapq.heappop
     simple = capture is None and useful is None and accumulate
     prev = _state.grad_enabled
     _state.grad_enabled = bool(create_graph)
+    node = None
     try:
         while heap:
             node = pop(heap)[1]
             grads = buffers.pop(node, None)
             if grads is None:           # no gradient reached this node: nothing to run
                 in_grads = None
-            elif simple and not (node._tensor_hooks or node._retain_hooks):
+            elif simple and node._tensor_hooks is None and node._retain_hooks is None:
                 if node.__class__ is AccumulateGrad:
-                    accumulate_grad(node.variable, grads[0])
+                    var = node.variable
+                    ex = var._extra
+                    if ex is None:
+                        _accumulate(var, grads[0])
+                    else:
+                        accumulate_grad(var, grads[0])
                     continue
                 in_grads = call_node(node, grads)
                 if not retain_graph:
-                    _release(node)
+                    if node._saved:
+                        node._saved = RELEASED
+                    elif node.__class__ is CopySlices:
+                        _release(node)
             else:
                 in_grads = _run_node(node, grads, capture, captured, useful, accumulate,
                                      only_leaves, retain_graph, create_graph)
@@ -325,26 +329,27 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, capture=None,
                         if d == 0:
                             push(heap, (-nxt._seq, nxt))
                 continue
-            i = 0
-            for nxt, nr in node.next_functions:
-                if nxt is not None:
-                    g = in_grads[i]
-                    if g is not None:
-                        buf = buffers.get(nxt)
-                        if buf is None:
+            for (nxt, nr), g in zip(node.next_functions, in_grads):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        if nr == 0 and nxt._output_meta is _ONE_OUTPUT:
+                            buffers[nxt] = [g]
+                        else:
                             buf = buffers[nxt] = [None] * len(nxt._output_meta)
                             buf[nr] = g
-                        elif buf[nr] is None:
-                            buf[nr] = g
-                        else:
-                            buf[nr] = buf[nr] + g
-                    d = deps[nxt] - 1
-                    deps[nxt] = d
-                    if d == 0:
-                        push(heap, (-nxt._seq, nxt))
-                i += 1
+                    elif buf[nr] is None:
+                        buf[nr] = g
+                    else:
+                        buf[nr] = buf[nr] + g
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0:
+                    push(heap, (-nxt._seq, nxt))
     except Exception:
-        if anomaly_state.enabled and 'node' in locals():
+        if anomaly_state.enabled and node is not None:
             report_forward_trace(node)
         raise
     finally:
@@ -356,9 +361,10 @@ def _release(node):
     """Free a node's saved tensors after a backward that does not retain the graph."""
     if node._saved:
         node._saved = RELEASED
-    fn = node.__dict__.get("fn") if node.__class__ is CopySlices else None
-    if fn is not None and fn._saved:
-        fn._saved = RELEASED
+    if node.__class__ is CopySlices:
+        fn = node.fn
+        if fn._saved:
+            fn._saved = RELEASED
 
 
 def _run_node(node, grads, capture, captured, useful, accumulate, only_leaves, retain_graph,

@@ -1239,4 +1239,48 @@ def pinverse(self, rcond=1e-15):
     return pinv(self, rtol=rcond)
 
 
-__all__ += ["matrix_power", "matrix_exp", "pinverse"]
+@tensor_method()
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """``torch.svd`` (legacy): ``(U, S, V)`` with V (not Vh); ``some`` picks the reduced form;
+    without ``compute_uv`` U and V are zero-filled, as in PyTorch."""
+    from .. import linalg as L
+    if not compute_uv:
+        S = L.svdvals(input)
+        xp = xp_of(input._data)
+        m, n = input.shape[-2], input.shape[-1]
+        batch = tuple(input.shape[:-2])
+        return L.svd_type(_const(xp.zeros(batch + (m, m), input._data.dtype)), S,
+                          _const(xp.zeros(batch + (n, n), input._data.dtype)))
+    U, S, Vh = L.svd(input, full_matrices=not some)
+    return L.svd_type(U, S, Vh.transpose(-2, -1).conj())
+
+
+@tensor_method()
+def qr(input, some=True, *, out=None):
+    """``torch.qr`` (deprecated in PyTorch, which warns): ``linalg.qr`` with ``some``."""
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
+                  "future PyTorch release.\nThe boolean parameter 'some' has been replaced with a "
+                  "string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\n"
+                  "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete') (Triggered "
+                  "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                  "BatchLinearAlgebra.cpp:2505.)", UserWarning, stacklevel=2)
+    from .. import linalg as L
+    Q, R = L.qr(input, "reduced" if some else "complete")
+    return L.qr_type(Q, R)
+
+
+@tensor_method()
+def cholesky(input, upper=False, *, out=None):
+    """``torch.cholesky`` (deprecated in PyTorch, which warns): ``linalg.cholesky``."""
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
+                  "removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
+                  "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
+                  "upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis "
+                  "transform will produce equivalent results for all valid (symmetric positive "
+                  "definite) inputs. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/"
+                  "native/BatchLinearAlgebra.cpp:1765.)", UserWarning, stacklevel=2)
+    from .. import linalg as L
+    return _out(out, L._legacy_cholesky(input, upper))
+
+
+__all__ += ["matrix_power", "matrix_exp", "pinverse", "svd", "qr", "cholesky"]

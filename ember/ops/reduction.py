@@ -190,6 +190,8 @@ class Sum(Op):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64   # PyTorch sums integers (and bools) in int64
+        if (dtype or x.dtype) == np.float16:    # ... and half in float32
+            return x.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(np.float16)
         return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
@@ -1034,6 +1036,8 @@ class Cumsum(Op):
             dtype = np.int64
         if x.ndim == 0:
             return x.astype(dtype or x.dtype)
+        if (dtype or x.dtype) == np.float16:    # PyTorch accumulates half in float32
+            return xp.cumsum(x, axis=dim, dtype=np.float32).astype(np.float16)
         return xp.cumsum(x, axis=dim, dtype=dtype)
 
     @staticmethod
@@ -1075,7 +1079,12 @@ class Cumprod(Op):
         ctx.dim = dim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64
-        r = x.astype(dtype or x.dtype) if x.ndim == 0 else xp.cumprod(x, axis=dim, dtype=dtype)
+        if x.ndim == 0:
+            r = x.astype(dtype or x.dtype)
+        elif (dtype or x.dtype) == np.float16:  # PyTorch accumulates half in float32
+            r = xp.cumprod(x, axis=dim, dtype=np.float32).astype(np.float16)
+        else:
+            r = xp.cumprod(x, axis=dim, dtype=dtype)
         ctx.save_for_backward(x, r)
         return r
 

@@ -562,3 +562,10 @@ def test_cummax_cummin_random_ties_and_nan(seed):
     for d in (0, 1):
         compare(lambda m, x, d=d: x.cummax(d), e, t)
         compare(lambda m, x, d=d: x.cummin(d), e, t)
+
+
+def test_half_accumulates_in_float32():
+    e, t = pair(np.linspace(0, 1, 5000), ember.float16)
+    assert_same(e.sum(), t.sum())
+    assert_same(e.cumsum(0), t.cumsum(0))
+    assert_same(e.mean(), t.mean())
