@@ -2,6 +2,7 @@
 
 import numpy as _np
 
+from . import engine as _engine
 from . import grad_mode
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
@@ -85,16 +86,12 @@ Tensor = None
 
 def _scalar_backward(t, retain_graph):
     """``loss.backward()`` on a one-element tensor: the common case, without the general set-up."""
-    global Tensor
-    from .engine import grad_accumulator, run_backward
-    if Tensor is None:
-        from .._tensor import Tensor
     data = t._data
     if data.__class__ is not _np.ndarray or not t._dtype.is_floating_point:
         return False
     fn = t.grad_fn
-    root = (fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0)
-    run_backward((root,), (Tensor._make(_np.ones(data.shape, data.dtype), t._dtype),),
+    root = (fn, t._output_nr) if fn is not None else (_engine.grad_accumulator(t), 0)
+    _engine.run_backward((root,), (Tensor._make(_np.ones(data.shape, data.dtype), t._dtype),),
                  bool(retain_graph), False)
     return True
 
@@ -105,7 +102,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
     ``inputs`` restricts accumulation to those tensors (non-leaf ones get
     ``retain_grad()``, as in PyTorch)."""
-    from .._tensor import Tensor
+    global Tensor
+    if Tensor is None:
+        from .._tensor import Tensor
     if grad_tensors is None and grad_variables is None and inputs is None and not create_graph \
             and isinstance(tensors, Tensor) and tensors._requires_grad \
             and tensors._data.size == 1 and _scalar_backward(tensors, retain_graph):

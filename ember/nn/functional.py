@@ -25,6 +25,7 @@ __all__ = ["linear", "bilinear", "relu", "relu_", "relu6", "leaky_relu", "elu", 
            "dropout", "dropout1d", "dropout2d", "alpha_dropout", "conv1d", "conv2d", "conv3d",
            "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "layer_norm", "batch_norm",
+           "group_norm", "instance_norm", "rms_norm", "local_response_norm",
            "embedding", "one_hot", "nll_loss", "cross_entropy", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "normalize", "cosine_similarity",
@@ -426,6 +427,70 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if bias is not None:
         y = y + bias.reshape(shape)
     return y
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    if input.shape[1] % num_groups != 0:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {list(input.shape)} and num_groups={num_groups}")
+    w = weight if weight is not None else (input.new_ones(input.shape[1]) if bias is not None else None)
+    args = [input] + ([w] if w is not None else []) + ([bias] if bias is not None else [])
+    return N.GroupNorm.apply(*args, groups=num_groups, eps=eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Batch norm of each sample on its own: (N, C, *) viewed as (1, N*C, *)."""
+    n, c = input.shape[:2]
+    shape = (1, n * c) + tuple(input.shape[2:])
+    rm = running_mean.repeat(n) if running_mean is not None else None
+    rv = running_var.repeat(n) if running_var is not None else None
+    w = weight.repeat(n) if weight is not None else None
+    b = bias.repeat(n) if bias is not None else None
+    out = batch_norm(input.reshape(shape), rm, rv, w, b, use_input_stats, momentum, eps)
+    if running_mean is not None and use_input_stats:
+        with no_grad():
+            running_mean.copy_(rm.view(n, c).mean(0))
+            running_var.copy_(rv.view(n, c).mean(0))
+    return out.view(input.shape)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    dims = tuple(range(-len(normalized_shape), 0))
+    if eps is None:
+        eps = D.finfo(input.dtype).eps
+    out = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    div = (input * input).unsqueeze(1)
+    if dim == 3:
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.shape
+        div = div.reshape(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = _avg_pool_3d_channels(div, size).squeeze(1)
+        div = div.reshape(sizes)
+    div = (div * alpha + k).pow(beta)
+    return input / div
+
+
+def _avg_pool_3d_channels(x, size):
+    # average over a window of ``size`` along dim 2 (the channels), stride 1
+    n = x.shape[2] - size + 1
+    acc = x.narrow(2, 0, n)
+    for i in range(1, size):
+        acc = acc + x.narrow(2, i, n)
+    return acc / size
 
 
 # ---------------------------------------------------------------------- embedding

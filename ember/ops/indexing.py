@@ -103,6 +103,11 @@ def _scalar_array(xp, value, dtype):
     return a
 
 
+def _scalar_value(value, dtype):
+    """A checked Python number as a NumPy scalar of ``dtype`` (an op option; CuPy takes it too)."""
+    return _scalar_array(np, _check_scalar(value, dtype), dtype)[()]
+
+
 def _ufunc_at(name, out, key, values):
     """``out[key] op= values`` with repeated indices applied one after another."""
     xp = xp_of(out)
@@ -1068,7 +1073,7 @@ def _index_fill_args(input, dim, index, value):
             raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value._data.ndim} dimension(s).")
     else:
-        value = _scalar_array(np, _check_scalar(value, input._dtype), input._dtype)
+        value = _scalar_value(value, input._dtype)
     return dim, idx, value
 
 
@@ -1269,7 +1274,7 @@ def _scatter_impl(self, dim, index, src, value, reduce, inplace):
         else:
             ops = ()
             kw = {"dim": dim, "index": idx, "reduce": reduce,
-                  "src": _scalar_array(np, _check_scalar(src, self._dtype), self._dtype)}
+                  "src": _scalar_value(src, self._dtype)}
         if inplace:
             return apply_inplace(ScatterLegacyReduce, self, ops, kw)
         return ScatterLegacyReduce.apply(self, *ops, **kw)
@@ -1277,7 +1282,7 @@ def _scatter_impl(self, dim, index, src, value, reduce, inplace):
         if inplace:
             return apply_inplace(Scatter, self, (src,), {"dim": dim, "index": idx})
         return Scatter.apply(self, src, dim=dim, index=idx)
-    v = _scalar_array(np, _check_scalar(src, self._dtype), self._dtype)
+    v = _scalar_value(src, self._dtype)
     if inplace:
         return apply_inplace(ScatterValue, self, (), {"dim": dim, "index": idx, "value": v})
     return ScatterValue.apply(self, dim=dim, index=idx, value=v)
@@ -1512,7 +1517,7 @@ def _masked_fill_args(input, mask, value, inplace):
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value._data.ndim} dimension(s).")
         return m, value
-    v = _scalar_array(np, _check_scalar(value, input._dtype), input._dtype)
+    v = _scalar_value(value, input._dtype)
     return m, v
 
 
@@ -1668,7 +1673,7 @@ def where(condition, input=None, other=None, *, out=None):
                 a = a.to(dt)
             xp = xp_of(a._data)
         else:
-            a = _scalar_array(np, _check_scalar(a, dt), dt)
+            a = _scalar_value(a, dt)
         ops.append(a)
     cond = _on(xp, condition._data)
     shape = broadcast_shapes_or_raise(cond.shape, *(getattr(a, "shape", ()) for a in ops))

@@ -96,3 +96,47 @@ class BatchNorm(Op):
         gx, gw, gb = _norm_backward(grad, xhat, rstd, w, ctx.axes, n[0], len(n) > 1 and n[1],
                                     len(n) > 2 and n[2], ctx.axes)
         return gx, gw, gb
+
+
+class GroupNorm(Op):
+    """Normalise each of ``groups`` channel groups over (C/groups, *spatial), per sample."""
+
+    node_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight=None, bias=None, groups=1, eps=1e-5):
+        xp = xp_of(x)
+        n, c = x.shape[:2]
+        xg = x.reshape(n, groups, -1)
+        calc = xg.astype(np.float32) if x.dtype == np.float16 else xg
+        mean = calc.mean(axis=2, keepdims=True)
+        centered = calc - mean
+        var = (centered * centered).mean(axis=2, keepdims=True)
+        rstd = 1.0 / xp.sqrt(var + eps)
+        xhat = (centered * rstd).astype(x.dtype, copy=False).reshape(x.shape)
+        shape = (1, c) + (1,) * (x.ndim - 2)
+        y = xhat
+        if weight is not None:
+            y = y * weight.reshape(shape)
+        if bias is not None:
+            y = y + bias.reshape(shape)
+        ctx.groups, ctx.shape = groups, shape
+        ctx.save_for_backward(weight, xhat, rstd.astype(x.dtype, copy=False))
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        weight, xhat, rstd = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        shape = grad.shape
+        param_axes = (0,) + tuple(range(2, grad.dim()))
+        gw = (grad * xhat).sum(param_axes) if len(n) > 1 and n[1] else None
+        gb = grad.sum(param_axes) if len(n) > 2 and n[2] else None
+        gx = None
+        if n[0]:
+            g = grad * weight.reshape(ctx.shape) if weight is not None else grad
+            g = g.reshape(shape[0], ctx.groups, -1)
+            xh = xhat.reshape(shape[0], ctx.groups, -1)
+            gx = ((g - g.mean(2, keepdim=True) - xh * (g * xh).mean(2, keepdim=True)) * rstd
+                  ).reshape(shape)
+        return gx, gw, gb

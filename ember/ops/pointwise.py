@@ -252,7 +252,7 @@ class _NotDifferentiable(Op):
 # ---------------------------------------------------------------------- arithmetic
 def _add_compute(xp, a, b, alpha=1):
     if alpha != 1:
-        b = b * _lift(alpha, b.dtype, xp) if b.dtype.kind != "b" else b * alpha
+        b = b * _lift(alpha, b.dtype, xp) if b.dtype.kind != "b" else b & bool(alpha)
     return a + b
 
 
@@ -741,9 +741,21 @@ def _check_bool_sub(input, other):
                            "operator instead.")
 
 
+def _check_alpha(input, other, alpha):
+    if alpha == 1 and not isinstance(alpha, bool):
+        return
+    rt = _result_dtype((input, other))
+    if rt._category == 1 and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if isinstance(alpha, bool) and rt is not D.bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
 def add(input, other, *, alpha=1, out=None):
     """``torch.add``: ``input + alpha * other`` with PyTorch's type promotion."""
     _ensure_tensor_or_number(other, "add", "other")
+    _check_alpha(input, other, alpha)
     r = Add.apply(input, other, alpha=alpha) if alpha != 1 else Add.apply(input, other)
     return _finish(r, out, "add")
 
@@ -752,6 +764,7 @@ def sub(input, other, *, alpha=1, out=None):
     """``torch.sub``: ``input - alpha * other``; bool operands are rejected as in PyTorch."""
     _ensure_tensor_or_number(other, "sub", "other")
     _check_bool_sub(input, other)
+    _check_alpha(input, other, alpha)
     r = Sub.apply(input, other, alpha=alpha) if alpha != 1 else Sub.apply(input, other)
     return _finish(r, out, "sub")
 
@@ -1786,11 +1799,13 @@ def _inplace(self, cls, operands=(), kwargs=None, float_result=False, check=True
 
 
 def add_(self, other, *, alpha=1):
+    _check_alpha(self, other, alpha)
     return _inplace(self, Add, (other,), {"alpha": alpha} if alpha != 1 else {})
 
 
 def sub_(self, other, *, alpha=1):
     _check_bool_sub(self, other)
+    _check_alpha(self, other, alpha)
     return _inplace(self, Sub, (other,), {"alpha": alpha} if alpha != 1 else {})
 
 
@@ -2093,6 +2108,8 @@ def _ipow(self, other):
     return pow_(self, other)
 
 
+# NumPy scalars and arrays on the left defer to the tensor's reflected operators
+Tensor.__array_priority__ = 1000
 Tensor.__add__ = _forward_op(add)
 Tensor.__radd__ = _reflected(add)
 Tensor.__sub__ = _forward_op(sub)

@@ -302,11 +302,16 @@ def _keep_bf16(input, t):
 
 
 # ---------------------------------------------------------------------- sort
+# dtypes PyTorch's CPU sort hands to std::sort (int32/int64/float32/float64 go to x86-simd-sort)
+_STD_SORT_DTYPES = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.uint8),
+                    np.dtype(np.float16), np.dtype(np.bool_))
+
+
 class Sort(Op):
     node_name = "SortBackward0"
 
     @staticmethod
-    def forward(ctx, x, dim=-1, descending=False):
+    def forward(ctx, x, dim=-1, descending=False, stable=True):
         xp = xp_of(x)
         ctx.dim, ctx.shape = dim, x.shape
         if x.ndim == 0:
@@ -314,6 +319,17 @@ class Sort(Op):
             ctx.idx = idx
             return x.copy(), idx
         idx = _stable_argsort(xp, x, dim, descending).astype(np.int64, copy=False)
+        if not stable and x.dtype in _STD_SORT_DTYPES and x.shape[dim] > 16:
+            # PyTorch runs std::sort on these dtypes: replay it where ties make it matter
+            rows_x = _to_host(_rows(x, dim))
+            rows_i = _to_host(_rows(idx, dim)).copy()
+            less = _less_desc if descending else _less_asc
+            for r in _rows_with_ties(np, rows_x):
+                c = _Cxx(_pairs(rows_x[r]), less)
+                c.sort()
+                rows_i[r] = [p[1] for p in c.a]
+            moved = xp.moveaxis(idx, dim, -1).shape
+            idx = xp.moveaxis(xp.asarray(rows_i).reshape(moved), -1, dim)
         ctx.idx = idx
         return xp.take_along_axis(x, idx, axis=dim), idx
 
@@ -332,12 +348,15 @@ class SortStable(Sort):
 def sort(input, dim=-1, descending=False, *, stable=None, out=None):
     """``torch.sort``: the named tuple ``(values, indices)``; NaN sorts as the largest value.
 
-    Ties keep their input order (a stable sort) whatever ``stable`` says.
+    Ties keep their input order with ``stable=True``; otherwise they come in the order
+    PyTorch's CPU kernel leaves them, except for int32/int64/float32/float64, where PyTorch's
+    order depends on the CPU's vector unit and Ember sorts stably.
     """
     _check_sortable(input)
     d = wrap_dim(dim, input.ndim)
     op = Sort if stable is None else SortStable
-    vals, idx = op.apply(input, dim=d, descending=bool(descending))
+    vals, idx = op.apply(input, dim=d, descending=bool(descending),
+                         stable=bool(stable) or input._dtype is D.bfloat16)
     return _tuple_out("sort", _keep_bf16(input, vals), idx, out)
 
 
@@ -346,18 +365,17 @@ def argsort(input, dim=-1, descending=False, stable=False):
     """``torch.argsort``: the indices of ``sort``."""
     _check_sortable(input)
     d = wrap_dim(dim, input.ndim)
-    x = input._data
-    xp = xp_of(x)
-    if x.ndim == 0:
-        return Tensor._make(xp.zeros((), np.int64))
-    return Tensor._make(_stable_argsort(xp, x, d, bool(descending)).astype(np.int64, copy=False))
+    from ..autograd.grad_mode import no_grad
+    with no_grad():
+        return Sort.apply(input, dim=d, descending=bool(descending),
+                          stable=bool(stable) or input._dtype is D.bfloat16)[1]
 
 
 @tensor_method()
 def msort(input, *, out=None):
     """``torch.msort``: ``sort(input, dim=0).values``."""
     _check_sortable(input)
-    vals, _ = Sort.apply(input, dim=0, descending=False)
+    vals, _ = Sort.apply(input, dim=0, descending=False, stable=input._dtype is D.bfloat16)
     r = _keep_bf16(input, vals)
     return r if out is None else _out(out, r)
 

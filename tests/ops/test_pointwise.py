@@ -550,12 +550,17 @@ def test_operator_with_unsupported_type():
     "f.clone().logical_not_()", "i.clone().bitwise_not_()", "i.clone().atan2_(i)",
     "f.clone().remainder_(2)", "i.clone().floor_divide_(2)", "i.clone().copysign_(2)",
     "f.clone().xlogy_(2)", "f.clone().hypot_(f)", "i.clone().bitwise_and_(1)",
-    "b.clone().bitwise_or_(True)", "i.clone().__ilshift__(1)", "i.clone().__irshift__(1)"])
+    "b.clone().bitwise_or_(True)", "i.clone().__ilshift__(1)", "i.clone().__irshift__(1)",
+    "m.add(i, i, alpha=1.5)", "m.add(b, b, alpha=2)", "m.add(f, 2, alpha=True)",
+    "i.clone().add_(1, alpha=0.5)", "m.sub(i, 1, alpha=2.5)", "m.add(i, i, alpha=3)",
+    "np.float64(2) * f", "np.int64(3) + i", "f * np.float32(2)", "m.atan2(f, 2)", "f.atan2(2)",
+    "m.maximum(2, f)", "m.logical_and(f, 1)", "m.fmod(2, f)", "m.copysign(2.5, f)",
+    "i.pow(2 ** 40)", "m.clamp(i.to(m.int8), -200, 300)", "m.clamp(i.to(m.uint8), -3, 2)"])
 def test_errors_and_misc(expr):
     env_e = {"m": ember, "i": ember.tensor([5, -7, 3]), "b": ember.tensor([True, False, True]),
-             "f": ember.tensor([0.5, 1.0, -1.0]), "c": ember.tensor([1 + 1j])}
+             "f": ember.tensor([0.5, 1.0, -1.0]), "c": ember.tensor([1 + 1j]), "np": np}
     env_t = {"m": torch, "i": torch.tensor([5, -7, 3]), "b": torch.tensor([True, False, True]),
-             "f": torch.tensor([0.5, 1.0, -1.0]), "c": torch.tensor([1 + 1j])}
+             "f": torch.tensor([0.5, 1.0, -1.0]), "c": torch.tensor([1 + 1j]), "np": np}
     try:
         rt = eval(expr, env_t)
     except Exception:

@@ -341,3 +341,15 @@ def test_count_nonzero():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compare(lambda m, x: x.count_nonzero(), *make("bool", "empty"))
+
+
+@pytest.mark.parametrize("kind", ["int8", "int16", "uint8", "float16", "bool"])
+@pytest.mark.parametrize("n", [10, 17, 64])
+def test_unstable_sort_tie_order_of_std_sort_dtypes(kind, n):
+    """PyTorch sorts these dtypes with std::sort: the order of equal values is replayed."""
+    data = np.random.RandomState(n).randint(0, 3, (2, n))
+    e, t = pair(data, getattr(ember, kind))
+    for desc in (False, True):
+        compare(lambda m, x, desc=desc: x.sort(descending=desc), e, t)
+        compare(lambda m, x, desc=desc: x.argsort(1, desc), e, t)
+    compare(lambda m, x: m.msort(x.t()), e, t)
