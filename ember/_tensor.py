@@ -184,8 +184,7 @@ class Tensor:
         else:
             itemsize = a.itemsize
             st = tuple(s // itemsize for s in a.strides)
-            # a size-1 dimension's stride is arbitrary in NumPy: use PyTorch's
-            if 1 in a.shape:
+            if 1 in a.shape and 0 in st:
                 st = _normalize_strides(a.shape, st)
         if dim is None:
             return st
@@ -563,15 +562,17 @@ def _data_ptr(a):
 
 
 def _normalize_strides(shape, strides):
-    """PyTorch's strides for dims of size <= 1: what a contiguous layout would give."""
+    """PyTorch's stride for a size-1 dim that NumPy gave stride 0 (``x[:, None]``).
+
+    NumPy keeps the strides PyTorch would have for size-1 dims made by
+    creation, reshape, slicing and transposition; only a new axis gets 0, where
+    PyTorch's ``unsqueeze`` gives ``size * stride`` of the next dim.
+    """
     out = list(strides)
-    expected = 1
-    for i in range(len(shape) - 1, -1, -1):
-        if shape[i] <= 1:
-            out[i] = expected
-        expected = max(shape[i], 1) * (out[i] if shape[i] > 1 else expected)
-        if shape[i] > 1:
-            expected = shape[i] * out[i]
+    n = len(shape)
+    for i in range(n - 1, -1, -1):
+        if shape[i] == 1 and out[i] == 0:
+            out[i] = out[i + 1] * max(shape[i + 1], 1) if i + 1 < n else 1
     return tuple(out)
 
 

@@ -87,6 +87,14 @@ def _check_float(A, fname):
                            f"{_sn(A._dtype)}")
 
 
+def _check_low(A, kernel=None, fname=None):
+    """PyTorch's CPU errors for half-precision inputs to LAPACK-backed functions."""
+    if A._dtype is D.float16 or A._dtype is D.bfloat16:
+        if kernel is not None:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{_sn(A._dtype)}'")
+        raise RuntimeError(f"{fname}: Low precision dtypes not supported. Got {_sn(A._dtype)}")
+
+
 def _real_dtype(np_dtype):
     return np.dtype(np.float32) if np_dtype == np.complex64 else (
         np.dtype(np.float64) if np_dtype == np.complex128 else np.dtype(np_dtype))
@@ -206,6 +214,7 @@ def det(A, *, out=None):
     """``torch.linalg.det``: determinant of (a batch of) square matrices."""
     _check_square(A, "linalg.det")
     _check_float(A, "linalg.det")
+    _check_low(A, "lu_cpu")
     return _out(out, LinalgDet.apply(A))
 
 
@@ -227,6 +236,7 @@ class LinalgSlogdet(Op):
 def _slogdet(A, kind, fname):
     _check_square(A, fname)
     _check_float(A, fname)
+    _check_low(A, fname="linalg.slogdet")
     sign, logabs = LinalgSlogdet.apply(A)
     return (slogdet_type if kind == "slogdet" else linalg_slogdet)(sign, logabs)
 
@@ -291,6 +301,7 @@ def inv_ex(A, *, check_errors=False, out=None):
     """``torch.linalg.inv_ex``: ``(inverse, info)``; info > 0 marks a singular matrix."""
     _check_square(A, "linalg.inv")
     _check_float(A, "linalg.inv")
+    _check_low(A, fname="linalg.inv")
     r, info = LinalgInvEx.apply(A, check=check_errors)
     return linalg_inv_ex(r, info)
 
@@ -300,6 +311,7 @@ def inv(A, *, out=None):
     ``LinAlgError`` naming the zero diagonal element of its LU factorisation."""
     _check_square(A, "linalg.inv")
     _check_float(A, "linalg.inv")
+    _check_low(A, fname="linalg.inv")
     return _out(out, LinalgInvEx.apply(A, check=True)[0])
 
 
@@ -359,6 +371,7 @@ def solve(A, B, *, left=True, out=None):
     if A._dtype is not B._dtype:
         raise RuntimeError("linalg.solve: Expected A and B to have the same dtype, but found A of "
                            f"type {_sn(A._dtype)} and B of type {_sn(B._dtype)} instead")
+    _check_low(A, "lu_cpu")
     vector = _is_vector_rhs(A, B)
     rows = B.shape[-1] if vector else B.shape[-2 if left else -1]
     if rows != A.shape[-1]:
@@ -478,6 +491,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     minor that is not positive-definite (0 on success)."""
     _check_square(A, "linalg.cholesky")
     _check_float(A, "linalg.cholesky")
+    _check_low(A, "cholesky_cpu")
     L, info = LinalgCholeskyEx.apply(A, upper=upper, check=check_errors)
     return linalg_cholesky_ex(L, info)
 
@@ -497,6 +511,7 @@ def cholesky(A, *, upper=False, out=None):
     positive-definite matrices; raises ``LinAlgError`` otherwise."""
     _check_square(A, "linalg.cholesky")
     _check_float(A, "linalg.cholesky")
+    _check_low(A, "cholesky_cpu")
     return _out(out, LinalgCholeskyEx.apply(A, upper=upper, check=True)[0])
 
 
@@ -536,6 +551,7 @@ def eigh(A, UPLO="L", *, out=None):
     matrices, from the ``UPLO`` triangle."""
     _check_square(A, "linalg.eigh")
     _check_float(A, "linalg.eigh")
+    _check_low(A, "linalg_eigh_cpu")
     _check_uplo(UPLO)
     w, V = LinalgEigh.apply(A, UPLO=UPLO)
     return linalg_eigh(w, V)
@@ -545,6 +561,7 @@ def eigvalsh(A, UPLO="L", *, out=None):
     """``torch.linalg.eigvalsh``: the eigenvalues of ``eigh``."""
     _check_square(A, "linalg.eigvalsh")
     _check_float(A, "linalg.eigvalsh")
+    _check_low(A, "linalg_eigh_cpu")
     _check_uplo(UPLO)
     return _out(out, LinalgEigh.apply(A, UPLO=UPLO)[0])
 
@@ -658,6 +675,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     """``torch.linalg.svd``: ``(U, S, Vh)`` with ``A = U diag(S) Vh``, S descending."""
     _check_matrix(A, "linalg.svd")
     _check_float(A, "linalg.svd")
+    _check_low(A, "linalg_svd_cpu")
     U, S, Vh = LinalgSvd.apply(A, full_matrices=full_matrices)
     return linalg_svd(U, S, Vh)
 
@@ -666,6 +684,7 @@ def svdvals(A, *, driver=None, out=None):
     """``torch.linalg.svdvals``: the singular values, descending."""
     _check_matrix(A, "linalg.svdvals")
     _check_float(A, "linalg.svdvals")
+    _check_low(A, "linalg_svd_cpu")
     return _out(out, LinalgSvd.apply(A, full_matrices=False)[1])
 
 
@@ -723,6 +742,7 @@ def qr(A, mode="reduced", *, out=None):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' "
                            "(default), 'r', or 'complete'")
+    _check_low(A, "geqrf_cpu")
     Q, R = LinalgQr.apply(A, mode=mode)
     return linalg_qr(Q, R)
 
@@ -786,7 +806,8 @@ def _pinv_backward(grad, pinvA, A):
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """``torch.linalg.pinv``: Moore-Penrose pseudo-inverse through the SVD (or ``eigh`` when
     ``hermitian``); singular values below ``max(atol, rtol * max(S))`` are dropped."""
-    if A.ndim < 2 or not (A._dtype.is_floating_point or A._dtype.is_complex):
+    if A.ndim < 2 or not (A._dtype.is_floating_point or A._dtype.is_complex) or \
+            A._dtype in (D.float16, D.bfloat16):
         raise RuntimeError(f"linalg.pinv({_sn(A._dtype)}{{{list(A.shape)}}}): expected a tensor "
                            "with 2 or more dimensions of float, double, cfloat or cdouble types")
     rtol = _default_rtol(A, atol, rtol)
@@ -1234,4 +1255,4 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
 
 
-_ = (D, _prod)
+_ = _prod

@@ -506,3 +506,20 @@ def test_legacy_svd_qr_cholesky(shape, some):
     assert type(r).__name__ == "qr"
     with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
         check(ember.cholesky, torch.cholesky, spd(3))
+
+
+@pytest.mark.parametrize("name", ["inv", "det", "slogdet", "cholesky", "eigh", "svd", "qr", "pinv",
+                                  "solve", "eigvalsh", "svdvals"])
+@pytest.mark.parametrize("dtype", [ember.float16, ember.bfloat16])
+def test_low_precision_errors(name, dtype):
+    e, t = pair(np.eye(3), dtype)
+    args_e, args_t = ((e, e), (t, t)) if name == "solve" else ((e,), (t,))
+    assert_same_error(partial(getattr(EL, name), *args_e), partial(getattr(TL, name), *args_t))
+
+
+def test_low_precision_supported():
+    check(EL.vector_norm, TL.vector_norm, rand(3, 3), dtype=ember.float16, grad=False, rtol=1e-2,
+          atol=1e-2)
+    check(ember.trace, torch.trace, rand(3, 3), dtype=ember.bfloat16, grad=False)
+    ea, ta = pair(np.eye(3), ember.float16)
+    assert_same_error(partial(ember.cdist, ea, ea), partial(torch.cdist, ta, ta))

@@ -1162,6 +1162,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError("cdist only supports non-negative p values")
     if x1._dtype is not x2._dtype:
         raise RuntimeError(f"expected scalar type {_sn(x1._dtype)} but found {_sn(x2._dtype)}")
+    if x1._dtype in (D.float16, D.bfloat16):
+        raise NotImplementedError(f"\"cdist\" not implemented for '{_sn(x1._dtype)}'")
     if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                             "donot_use_mm_for_euclid_dist", None):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")

@@ -355,17 +355,28 @@ class Prod(Op):
         x, result = ctx.saved_tensors
         dims = None if ctx.dim is None else (ctx.dim,)
         g = _unreduce(grad, ctx.shape, dims, ctx.keepdim)
-        xa = x._data
-        xp = xp_of(xa)
-        if not (xa == 0).any():
+        if not (x._data == 0).any():
             r = _unreduce(result, ctx.shape, dims, ctx.keepdim)
             return g * (r / x).conj()
         # With zeros ``result / x`` is 0/0: multiply the other elements directly instead.
-        if ctx.dim is None:
-            others = _prod_of_others(xp, xa.reshape(-1), 0).reshape(xa.shape)
-        else:
-            others = _prod_of_others(xp, xa, ctx.dim)
-        return g * _const(others.conj())
+        return g * ProdOfOthers.apply(x, dim=ctx.dim).conj()
+
+
+class ProdOfOthers(Op):
+    """For each element the product of all the others (along ``dim``), exact with zeros."""
+
+    node_name = "ProdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim=None):
+        xp = xp_of(x)
+        if dim is None:
+            return _prod_of_others(xp, x.reshape(-1), 0).reshape(x.shape)
+        return _prod_of_others(xp, x, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("Ember: the double backward of prod through zeros is not supported")
 
 
 class ProdDim(Prod):

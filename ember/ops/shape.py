@@ -28,7 +28,8 @@ __all__ = ["reshape", "view_as_real", "view_as_complex", "transpose", "swapaxes"
            "permute", "movedim", "moveaxis", "squeeze", "unsqueeze", "t", "adjoint", "as_strided",
            "clone", "flatten", "unflatten", "ravel", "broadcast_to", "narrow", "select", "unbind",
            "split", "tensor_split", "chunk", "unsafe_split", "unsafe_chunk", "hsplit", "vsplit", "dsplit", "diagonal", "real",
-           "imag", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided_scatter"]
+           "imag", "memory_format", "contiguous_format", "preserve_format", "channels_last",
+           "channels_last_3d", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided_scatter"]
 
 
 # ---------------------------------------------------------------------- geometry helpers
@@ -1460,6 +1461,33 @@ for _fn in (select_scatter, slice_scatter, diagonal_scatter, as_strided_scatter)
 
 
 # ---------------------------------------------------------------------- copies
+class memory_format:
+    """``torch.memory_format``: the layout a copy should get (``torch.contiguous_format`` ...)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return _memory_format_by_name, (self.name,)
+
+
+def _memory_format_by_name(name):
+    return globals()[name]
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+
+
 class Clone(Op):
     node_name = "CloneBackward0"
 
@@ -1473,6 +1501,8 @@ class Clone(Op):
 
 
 def _is_contiguous_format(mf):
+    if mf is channels_last or mf is channels_last_3d:
+        raise NotImplementedError("Ember keeps row-major layouts only: channels_last is not supported")
     return mf is not None and str(mf) in ("contiguous", "torch.contiguous_format")
 
 

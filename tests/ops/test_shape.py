@@ -450,15 +450,18 @@ def test_scatter_ops(fn):
 
 # ---------------------------------------------------------------------- copies
 @pytest.mark.parametrize("layout", ["contig", "permuted", "offset"])
-@pytest.mark.parametrize("memory_format", [None, "contiguous"])
+@pytest.mark.parametrize("memory_format", [None, "contiguous", "preserve"])
 def test_clone(layout, memory_format):
     e, t = make_input((3, 4, 5), layout, requires_grad=True)
     if memory_format is None:
         ec, tc = e.clone(), t.clone()
+    elif memory_format == "preserve":
+        ec = e.clone(memory_format=ember.preserve_format)
+        tc = t.clone(memory_format=torch.preserve_format)
     else:
-        ec = e.clone(memory_format=ember.contiguous_format) if hasattr(ember, "contiguous_format") \
-            else e.clone(memory_format="contiguous")
+        ec = e.clone(memory_format=ember.contiguous_format)
         tc = t.clone(memory_format=torch.contiguous_format)
+        assert repr(ember.contiguous_format) == repr(torch.contiguous_format)
     assert_same(ec, tc)
     assert ec.stride() == tc.stride()
     assert not np.shares_memory(ec._data, e._data)
