@@ -159,11 +159,10 @@ def _chol_infos(a):
     for k, m in _batches(a):
         for order in range(1, m.shape[0] + 1):
             try:
-                np.linalg.cholesky(m[:order, :order])
+                ok = np.all(np.isfinite(np.linalg.cholesky(m[:order, :order])))
             except np.linalg.LinAlgError:
-                infos.reshape(-1)[k] = order
-                break
-            if not np.all(np.isfinite(np.linalg.cholesky(m[:order, :order]))):
+                ok = False
+            if not ok:
                 infos.reshape(-1)[k] = order
                 break
     return infos
@@ -284,8 +283,7 @@ class LinalgInvEx(Op):
             if check:
                 _raise_singular(A, "linalg.inv")
             info = xp.asarray(_singular_infos(A))
-            with np.errstate(all="ignore"):
-                r = xp.linalg.pinv(A) * xp.inf
+            r = xp.full(A.shape, xp.nan, A.dtype)
         ctx.save_for_backward(r)
         ctx.mark_non_differentiable(info)
         return r, info
@@ -756,8 +754,9 @@ def _default_rtol(A, atol, rtol):
 
 
 def _tol(S, atol, rtol):
+    """``max(atol, rtol * largest singular value)`` per matrix (S is sorted descending)."""
     smax = S[..., :1] if S.shape[-1] else S.sum(-1, keepdims=True)
-    return np.maximum(atol or 0.0, rtol * smax)
+    return xp_of(S).maximum(atol or 0.0, rtol * smax)
 
 
 class LinalgPinv(Op):

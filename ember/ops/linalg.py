@@ -74,6 +74,14 @@ def _out(out, result):
     return write_out(out, result)
 
 
+def _need_tensors(fname, *named):
+    """PyTorch's TypeError for a non-tensor operand: ``(name, value)`` pairs in order."""
+    for pos, (name, v) in enumerate(named, 1):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(v).__name__}")
+
+
 def _no_bool(t, kernel):
     if t._dtype is D.bool:
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
@@ -135,9 +143,9 @@ class Mm(Op):
         return ga, gb
 
 
-def _check_mm(a, b, first="self"):
+def _check_mm(a, b):
     if a.ndim != 2:
-        raise RuntimeError(f"{first} must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if b.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if a.shape[1] != b.shape[0]:
@@ -152,6 +160,7 @@ def _check_mm(a, b, first="self"):
 @tensor_method()
 def mm(input, mat2, *, out=None):
     """``torch.mm``: product of two matrices (no broadcasting, no dtype promotion)."""
+    _need_tensors("mm", ("input", input), ("mat2", mat2))
     _check_mm(input, mat2)
     return _out(out, Mm.apply(input, mat2))
 
@@ -188,6 +197,7 @@ def _check_bmm(a, b):
 @tensor_method()
 def bmm(input, mat2, *, out=None):
     """``torch.bmm``: batched matrix product of two 3-D tensors with the same batch size."""
+    _need_tensors("bmm", ("input", input), ("mat2", mat2))
     _check_bmm(input, mat2)
     return _out(out, Bmm.apply(input, mat2))
 
@@ -219,9 +229,17 @@ class Matmul(Op):
             if a.ndim == 1:
                 ga = ga.squeeze(-2)
         if ctx.needs_input_grad[1]:
-            gb = matmul(_mH(a2), g)
-            if b.ndim == 1:
-                gb = gb.squeeze(-1)
+            if a.ndim >= 3 and b.ndim <= 2:
+                # batch @ matrix (a linear layer): the weight's gradient is one GEMM over the
+                # folded batch, not a batch of products summed afterwards
+                k = a.shape[-1]
+                af = _mH(a.reshape(-1, k))
+                gb = mv(af, grad.reshape(-1)) if b.ndim == 1 else \
+                    mm(af, grad.reshape(-1, b.shape[-1]))
+            else:
+                gb = matmul(_mH(a2), g)
+                if b.ndim == 1:
+                    gb = gb.squeeze(-1)
         return ga, gb
 
 
@@ -249,7 +267,7 @@ def _matmul_class(ash, bsh, out_shape):
     return Matmul
 
 
-def _dot_checks(a, b, name="dot"):
+def _dot_checks(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a._dtype is not b._dtype:
@@ -277,9 +295,7 @@ def _mv_checks(a, b, rows=None):
 def matmul(input, other, *, out=None):
     """``torch.matmul``: dot, matrix-vector, matrix-matrix or broadcast batched product,
     chosen by the operands' dims exactly as PyTorch does (with its error messages)."""
-    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
-        raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
-                        f"{type(other if isinstance(input, Tensor) else input).__name__}")
+    _need_tensors("matmul", ("input", input), ("other", other))
     na, nb = input.ndim, other.ndim
     if na == 0 or nb == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
@@ -390,6 +406,7 @@ class Vdot(Op):
 @tensor_method()
 def dot(input, tensor, *, out=None):
     """``torch.dot``: inner product of two 1-D tensors of the same dtype (no conjugation)."""
+    _need_tensors("dot", ("input", input), ("tensor", tensor))
     _dot_checks(input, tensor)
     return _out(out, Dot.apply(input, tensor))
 
@@ -420,6 +437,7 @@ class Mv(Op):
 @tensor_method()
 def mv(input, vec, *, out=None):
     """``torch.mv``: matrix times vector."""
+    _need_tensors("mv", ("input", input), ("vec", vec))
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     _mv_checks(input, vec)
@@ -695,10 +713,13 @@ class Einsum(Op):
         ctx.save_for_backward(*ops)
         xp = xp_of(ops[0])
         eq = ",".join(subs) + "->" + rhs
+        # optimize: pairwise contractions through tensordot/BLAS; worth its planning cost
+        # only for chains and for operands of some size
+        opt = len(ops) > 2 or max(o.size for o in ops) > 4096
         if ops[0].dtype == np.float16:
-            r = xp.einsum(eq, *(o.astype(np.float32) for o in ops), optimize=len(ops) > 2)
+            r = xp.einsum(eq, *(o.astype(np.float32) for o in ops), optimize=opt)
             return r.astype(np.float16)
-        return xp.asarray(xp.einsum(eq, *ops, optimize=len(ops) > 2))
+        return xp.asarray(xp.einsum(eq, *ops, optimize=opt))
 
     @staticmethod
     def backward(ctx, grad):
@@ -795,9 +816,10 @@ def tensordot(a, b, dims=2, out=None):
     db = [wrap_dim(d, b.ndim) for d in db]
     for x, y in zip(da, db):
         if a.shape[x] != b.shape[y]:
+            shown = x - a.ndim if isinstance(dims, int) else x
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
-                               f"{a.shape[x]} in dim {x if dims is not None and not isinstance(dims, int) else x - a.ndim} "
-                               f"and second has size {b.shape[y]} in dim {y}")
+                               f"{a.shape[x]} in dim {shown} and second has size {b.shape[y]} "
+                               f"in dim {y}")
     fa = [d for d in range(a.ndim) if d not in da]
     fb = [d for d in range(b.ndim) if d not in db]
     k = _prod(a.shape[d] for d in da)
@@ -1059,7 +1081,7 @@ def _linalg_cross(input, other, dim=-1, shown_dim=None):
         raise broadcast_error(input.shape, other.shape) from None
     d = wrap_dim(dim, len(shape))
     if input.shape[d] != 3 or other.shape[d] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {shown} must have length 3. Got "
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[d]} and {other.shape[d]}")
     if input._dtype is not other._dtype:
         raise RuntimeError(f"expected scalar type {_sn(input._dtype)} but found {_sn(other._dtype)}")

@@ -123,6 +123,10 @@ def test_matmul_bool_and_non_tensor():
     assert_same_error(lambda: ev @ ev, lambda: tv @ tv)
     e, t = pair(rand(2, 3))
     assert_same_error(lambda: e @ [1, 2, 3], lambda: t @ [1, 2, 3])
+    assert_same_error(lambda: 2 @ e, lambda: 2 @ t)
+    for fn in ("matmul", "mm", "dot", "mv", "bmm"):
+        assert_same_error(partial(getattr(ember, fn), e, [1.0]), partial(getattr(torch, fn), t, [1.0]))
+        assert_same_error(partial(getattr(ember, fn), [1.0], e), partial(getattr(torch, fn), [1.0], t))
 
 
 @pytest.mark.parametrize("sa,sb", [((2, 3), (3, 4)), ((0, 3), (3, 2)), ((3, 0), (0, 2))])
@@ -242,6 +246,7 @@ EINSUMS = [
     ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]), ("i...->...", [(2, 3, 4)]),
     ("ab,b->a", [(2, 3), (3,)]), ("iij->ij", [(3, 3, 2)]), ("ij,ij->i", [(2, 3), (2, 3)]),
     ("b i d, b j d -> b i j", [(2, 3, 4), (2, 5, 4)]), ("ij,ij->ij", [(2, 3), (2, 3)]),
+    ("bij,bjk->bik", [(2, 40, 60), (2, 60, 3)]),
     ("Ab->bA", [(2, 3)]), ("ii,j->j", [(3, 3), (2,)]), ("ij,k->i", [(2, 3), (4,)]),
     ("...ij,...jk", [(2, 1, 2, 3), (4, 3, 2)]),
 ]
