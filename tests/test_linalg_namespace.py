@@ -471,7 +471,8 @@ def test_gradcheck(name, fn, spec):
     inputs = tuple(ember.tensor(a, requires_grad=True) for a in arrays)
     assert ember.autograd.gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
     if name in ("mm", "matmul_bcast", "det", "inv", "solve", "einsum_diag", "kron", "cdist",
-                "vector_norm", "cross"):
+                "vector_norm", "cross", "cholesky", "eigh", "qr", "matrix_exp", "svd", "pinv",
+                "slogdet", "lstsq", "trace_tril_diag", "addmm"):
         assert ember.autograd.gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
 
 

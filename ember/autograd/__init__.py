@@ -3,7 +3,7 @@
 import numpy as _np
 
 from . import engine as _engine
-from . import grad_mode
+from . import grad_mode  # noqa: F401  (torch.autograd.grad_mode)
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,

@@ -322,7 +322,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, capture=None,
                 in_grads = _run_node(node, grads, capture, captured, useful, accumulate,
                                      only_leaves, retain_graph, create_graph)
             if in_grads is None:
-                for nxt, nr in node.next_functions:
+                for nxt, _ in node.next_functions:
                     if nxt is not None:
                         d = deps[nxt] - 1
                         deps[nxt] = d

@@ -28,6 +28,7 @@ tensors), user Functions only the real tensors, as PyTorch does.
 
 import functools
 import itertools
+import os
 import re
 import traceback
 import weakref
@@ -468,7 +469,7 @@ def _apply_op(cls, *args, **kwargs):
     ctx.next_functions = tuple(nexts)
     ctx._input_meta = meta
     if anomaly_state.enabled:
-        ctx._trace = traceback.format_stack()[:-3]
+        ctx._trace = _forward_trace()
     non_diff = ctx._non_diff
     i = 0
     for r in results:
@@ -486,6 +487,17 @@ def _apply_op(cls, *args, **kwargs):
 
 
 Op.apply = classmethod(_apply_op)
+
+
+_EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _forward_trace():
+    """The formatted stack of the user code that called an op (Ember's own frames dropped)."""
+    frames = traceback.extract_stack()
+    while frames and frames[-1].filename.startswith(_EMBER_DIR):
+        frames.pop()
+    return traceback.format_list(frames)
 
 
 def _round_bf16(t):
@@ -627,7 +639,7 @@ def _apply_tensor_function(cls, args, kwargs):
         ctx.next_functions = tuple(nexts)
         ctx._input_meta = meta
         if anomaly_state.enabled:
-            ctx._trace = traceback.format_stack()[:-3]
+            ctx._trace = _forward_trace()
         ometa = []
         for i, o in enumerate(outs):
             if not isinstance(o, Tensor):

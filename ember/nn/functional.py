@@ -29,7 +29,11 @@ __all__ = ["linear", "bilinear", "relu", "relu_", "relu6", "leaky_relu", "elu", 
            "embedding", "one_hot", "nll_loss", "cross_entropy", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "normalize", "cosine_similarity",
-           "pairwise_distance", "pad", "scaled_dot_product_attention"]
+           "pairwise_distance", "pad", "scaled_dot_product_attention", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "max_unpool2d", "interpolate", "upsample", "pixel_shuffle",
+           "pixel_unshuffle", "unfold", "fold", "cosine_embedding_loss", "margin_ranking_loss",
+           "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+           "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "gumbel_softmax"]
 
 
 def _tuple(v, n):
@@ -390,6 +394,105 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive_avg(input, output_size, 2)
 
 
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    out = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    out = tuple(input.shape[-2 + i] if o is None else int(o) for i, o in enumerate(out))
+    vals, idx = P.AdaptiveMaxPool2d.apply(input, output_size=out)
+    return (vals, idx) if return_indices else vals
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    vals, idx = adaptive_max_pool2d(input.unsqueeze(-2), (1, _tuple(output_size, 1)[0]), True)
+    vals, idx = vals.squeeze(-2), idx.squeeze(-2)
+    return (vals, idx) if return_indices else vals
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    kernel = _tuple(kernel_size, 2)
+    stride = kernel if stride is None else _tuple(stride, 2)
+    padding = _tuple(padding, 2)
+    if output_size is None:
+        output_size = tuple((input.shape[-2 + i] - 1) * stride[i] - 2 * padding[i] + kernel[i]
+                            for i in range(2))
+    else:
+        output_size = tuple(output_size)[-2:]
+    return P.MaxUnpool2d.apply(input, indices=indices._data, output_size=output_size)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims: nearest, nearest-exact, linear, bilinear, trilinear."""
+    from ..ops.resample import interp_matrix, resample_class
+    nd = input.dim() - 2
+    if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if mode == "area":
+        return _adaptive_avg(input, size if size is not None else tuple(
+            int(math.floor(input.shape[2 + i] * _tuple_f(scale_factor, nd)[i])) for i in range(nd)), nd)
+    expected = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(mode)
+    if expected is not None and expected != nd:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{expected + 2}D input")
+    if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear"):
+        raise NotImplementedError(f"Ember's interpolate does not support mode '{mode}' yet")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        out = _tuple(size, nd)
+        scales = (None,) * nd
+    else:
+        sf = _tuple_f(scale_factor, nd)
+        out = tuple(int(math.floor(input.shape[2 + i] * sf[i])) for i in range(nd))
+        scales = (None,) * nd if recompute_scale_factor else sf
+    mats = [interp_matrix(input.shape[2 + i], out[i], mode, bool(align_corners), scales[i])
+            for i in range(nd)]
+    return resample_class(mode, nd).apply(input, mats=mats)
+
+
+def _tuple_f(v, n):
+    return tuple(float(x) for x in v) if isinstance(v, (tuple, list)) else (float(v),) * n
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def pixel_shuffle(input, upscale_factor):
+    from ..ops.resample import PixelShuffle
+    c = input.shape[-3]
+    if c % (upscale_factor ** 2):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible "
+                           f"by the square of upscale_factor, but input.size(-3)={c} is not "
+                           f"divisible by {upscale_factor ** 2}")
+    return PixelShuffle.apply(input, r=upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    from ..ops.resample import PixelUnshuffle
+    return PixelUnshuffle.apply(input, r=downscale_factor)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L)."""
+    from ..ops.resample import Im2Col
+    if input.dim() != 4:
+        raise NotImplementedError(f"Input Error: Only 4D input Tensors are supported (got {input.dim()}D)")
+    return Im2Col.apply(input, kernel=_tuple(kernel_size, 2), dilation=_tuple(dilation, 2),
+                        padding=_tuple(padding, 2), stride=_tuple(stride, 2))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum sliding blocks back: (N, C*kh*kw, L) -> (N, C, H, W)."""
+    from ..ops.resample import Col2Im
+    unbatched = input.dim() == 2
+    x = input.unsqueeze(0) if unbatched else input
+    out = Col2Im.apply(x, output_size=_tuple(output_size, 2), kernel=_tuple(kernel_size, 2),
+                       dilation=_tuple(dilation, 2), padding=_tuple(padding, 2),
+                       stride=_tuple(stride, 2))
+    return out.squeeze(0) if unbatched else out
+
+
 # ---------------------------------------------------------------------- normalisation
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = _tuple(normalized_shape, 1) if isinstance(normalized_shape, int) \
@@ -682,6 +785,90 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() else loss.sum()
     return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    cos = cosine_similarity(input1, input2, dim=-1, eps=1e-12) if input1.dim() > 1 else \
+        cosine_similarity(input1.unsqueeze(0), input2.unsqueeze(0), 1, 1e-12).squeeze(0)
+    loss = (target == 1) * (1 - cos) + (target == -1) * (cos - margin).clamp(min=0)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = (target == 1) * input + (target == -1) * (margin - input).clamp(min=0)
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce((-target * input).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=input.dim() - 1) / input.size(-1)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    if var.dim() == input.dim() - 1 and var.shape == input.shape[:-1]:
+        var = var.unsqueeze(-1)
+    if (var < 0).any().item():
+        raise ValueError("var has negative entry/entries")
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    from ..ops.random import rand
+    u = rand(logits.shape, dtype=logits.dtype)
+    gumbels = -(-(u.clamp(min=1e-20)).log()).log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    index = y_soft.argmax(dim, keepdim=True)
+    from ..ops.creation import zeros_like
+    y_hard = zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 # ---------------------------------------------------------------------- distances

@@ -1071,8 +1071,7 @@ def _cross(a, b, dim):
     return LinalgCross.apply(a, b, dim=dim)
 
 
-def _linalg_cross(input, other, dim=-1, shown_dim=None):
-    shown = dim if shown_dim is None else shown_dim
+def _linalg_cross(input, other, dim=-1):
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     try:

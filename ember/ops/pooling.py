@@ -213,3 +213,72 @@ def adaptive_windows(size, out):
 
 
 _ = math
+
+
+class AdaptiveMaxPool2d(Op):
+    """Max over PyTorch's adaptive windows; max is separable, so one dim at a time."""
+
+    node_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, output_size=None):
+        xp = xp_of(x)
+        h, w = x.shape[-2:]
+        oh, ow = output_size
+        # along W: per output column, max and argmax over its window
+        cols, cidx = [], []
+        for s, e in adaptive_windows(w, ow):
+            seg = x[..., s:e]
+            a = seg.argmax(axis=-1)
+            cols.append(xp.take_along_axis(seg, a[..., None], -1)[..., 0])
+            cidx.append(a + s)
+        cv, ci = xp.stack(cols, -1), xp.stack(cidx, -1)          # (..., H, ow)
+        vals, idx = [], []
+        for s, e in adaptive_windows(h, oh):
+            seg = cv[..., s:e, :]
+            a = seg.argmax(axis=-2)                                   # (..., ow)
+            vals.append(xp.take_along_axis(seg, a[..., None, :], -2)[..., 0, :])
+            rows = a + s
+            idx.append(rows * w + xp.take_along_axis(ci, rows[..., None, :], -2)[..., 0, :])
+        out, flat = xp.stack(vals, -2), xp.stack(idx, -2).astype(np.int64)
+        ctx.meta = x.shape
+        ctx.flat = flat
+        ctx.mark_non_differentiable(flat)
+        return out, flat
+
+    @staticmethod
+    def backward(ctx, grad, grad_idx=None):
+        from .._tensor import Tensor
+        return Tensor._make(_scatter_max(ctx.meta, ctx.flat, grad._data))
+
+
+def _scatter_max(shape, flat_idx, g):
+    """Add ``g`` into a zero tensor of ``shape`` at per-plane flat spatial indices."""
+    xp = xp_of(g)
+    plane = shape[-2] * shape[-1]
+    lead = int(np.prod(shape[:-2]))
+    out = xp.zeros((lead, plane), dtype=g.dtype)
+    rows = xp.arange(lead)[:, None]
+    xp.add.at(out, (xp.broadcast_to(rows, (lead, flat_idx.size // max(lead, 1))),
+                    flat_idx.reshape(lead, -1)), g.reshape(lead, -1))
+    return out.reshape(shape)
+
+
+class MaxUnpool2d(Op):
+    node_name = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, indices=None, output_size=None):
+        shape = x.shape[:-2] + tuple(output_size)
+        ctx.indices = indices
+        return _scatter_max(shape, indices, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .._tensor import Tensor
+        g = grad._data
+        xp = xp_of(g)
+        lead = g.shape[:-2]
+        flat = g.reshape(lead + (-1,))
+        idx = ctx.indices.reshape(lead + (-1,))
+        return Tensor._make(xp.take_along_axis(flat, idx, -1).reshape(ctx.indices.shape))

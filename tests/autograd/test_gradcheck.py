@@ -53,7 +53,7 @@ def test_gradcheck_agrees_with_torch_on_a_wrong_backward():
 
         x = mod.tensor([1.0, 2.0], dtype=mod.float64, requires_grad=True)
         return mod.autograd.gradcheck(Bad.apply, (x,), raise_exception=False), Bad, x
-    (er, eb, ex), (tr, tb, tx) = run(ember), run(torch)
+    (er, eb, ex), (tr, _, _) = run(ember), run(torch)
     assert er is False and tr is False
     with pytest.raises(GradcheckError) as info:
         gradcheck(eb.apply, (ex,))

@@ -258,3 +258,80 @@ def test_scaled_dot_product_attention():
     check(lambda q, k, v: EF.scaled_dot_product_attention(q, k, v, is_causal=True),
           lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True),
           both((2, 3, 5, 4), (2, 3, 5, 4), (2, 3, 5, 4)), name=False)
+
+
+INTERP = [((1, 2, 5), dict(scale_factor=2)), ((1, 2, 5), dict(size=8, mode="linear")),
+          ((1, 2, 5), dict(size=3, mode="linear", align_corners=True)),
+          ((2, 2, 4, 5), dict(scale_factor=2)), ((2, 2, 4, 5), dict(size=(7, 3))),
+          ((2, 2, 4, 5), dict(size=(7, 9), mode="bilinear")),
+          ((2, 2, 4, 5), dict(scale_factor=1.5, mode="bilinear", align_corners=True)),
+          ((2, 2, 4, 5), dict(size=(3, 3), mode="nearest-exact")),
+          ((1, 1, 3, 4, 5), dict(scale_factor=2, mode="trilinear"))]
+
+
+@pytest.mark.parametrize("shape,kw", INTERP)
+def test_interpolate(shape, kw):
+    check(lambda a: EF.interpolate(a, **kw), lambda a: TF.interpolate(a, **kw), both(shape))
+
+
+def test_pixel_shuffle_unfold_fold():
+    check(lambda a: EF.pixel_shuffle(a, 2), lambda a: TF.pixel_shuffle(a, 2), both((2, 8, 3, 4)))
+    check(lambda a: EF.pixel_unshuffle(a, 2), lambda a: TF.pixel_unshuffle(a, 2), both((2, 2, 4, 6)))
+    for kw in (dict(kernel_size=2), dict(kernel_size=(3, 2), stride=2, padding=1, dilation=(1, 2))):
+        check(lambda a: EF.unfold(a, **kw), lambda a: TF.unfold(a, **kw), both((2, 3, 6, 7)))
+    check(lambda a: EF.fold(a, (5, 6), 2, stride=1), lambda a: TF.fold(a, (5, 6), 2, stride=1),
+          both((2, 12, 20)))
+
+
+@pytest.mark.parametrize("size", [2, (3, 2), (5, 7), (None, 3)])
+def test_adaptive_max_pool2d_and_unpool(size):
+    (x, tx), = both((2, 3, 7, 9))
+    ev, ei = EF.adaptive_max_pool2d(x, size, return_indices=True)
+    tv, ti = TF.adaptive_max_pool2d(tx, size, return_indices=True)
+    assert_same(ev, tv)
+    assert_same(ei, ti)
+    check(lambda a: EF.adaptive_max_pool2d(a, size), lambda a: TF.adaptive_max_pool2d(a, size),
+          both((2, 3, 7, 9)))
+    (p, tp), = both((1, 2, 6, 6))
+    ev, ei = EF.max_pool2d(p, 2, return_indices=True)
+    tv, ti = TF.max_pool2d(tp, 2, return_indices=True)
+    check(lambda a: EF.max_unpool2d(a, ei, 2), lambda a: TF.max_unpool2d(a, ti, 2),
+          [(ev.detach().requires_grad_(), tv.detach().requires_grad_())])
+
+
+def test_more_losses():
+    rng = np.random.default_rng(7)
+    y = ember.tensor(np.sign(rng.standard_normal(5))), torch.tensor(np.sign(rng.standard_normal(5)))
+    sign = np.where(rng.random(5) > 0.5, 1.0, -1.0)
+    es, ts = ember.tensor(sign), torch.tensor(sign)
+    check(lambda a, b: EF.cosine_embedding_loss(a, b, es, margin=0.2),
+          lambda a, b: TF.cosine_embedding_loss(a, b, ts, margin=0.2), both((5, 4), (5, 4)), name=False)
+    check(lambda a, b: EF.margin_ranking_loss(a, b, es, margin=0.1),
+          lambda a, b: TF.margin_ranking_loss(a, b, ts, margin=0.1), both((5,), (5,)), name=False)
+    check(lambda a: EF.hinge_embedding_loss(a, es), lambda a: TF.hinge_embedding_loss(a, ts),
+          both((5,)), name=False)
+    check(lambda a: EF.soft_margin_loss(a, es), lambda a: TF.soft_margin_loss(a, ts), both((5,)),
+          name=False)
+    multi = (rng.random((5, 3)) > 0.5).astype(np.float64)
+    check(lambda a: EF.multilabel_soft_margin_loss(a, ember.tensor(multi)),
+          lambda a: TF.multilabel_soft_margin_loss(a, torch.tensor(multi)), both((5, 3)), name=False)
+    check(lambda a, b, c: EF.triplet_margin_loss(a, b, c, swap=True),
+          lambda a, b, c: TF.triplet_margin_loss(a, b, c, swap=True), both((5, 4), (5, 4), (5, 4)),
+          name=False)
+    counts = rng.poisson(2.0, (5, 3)).astype(np.float64)
+    check(lambda a: EF.poisson_nll_loss(a, ember.tensor(counts), full=True),
+          lambda a: TF.poisson_nll_loss(a, torch.tensor(counts), full=True), both((5, 3)), name=False)
+    var = rng.random((5, 3)) + 0.1
+    check(lambda a, b: EF.gaussian_nll_loss(a, b, ember.tensor(var), full=True),
+          lambda a, b: TF.gaussian_nll_loss(a, b, torch.tensor(var), full=True),
+          both((5, 3), (5, 3)), name=False)
+    del y
+
+
+def test_gumbel_softmax_shapes_and_hard_one_hot():
+    x = ember.randn(4, 6)
+    y = EF.gumbel_softmax(x, tau=0.5)
+    assert np.allclose(y.sum(-1).numpy(), 1.0, atol=1e-6)
+    h = EF.gumbel_softmax(x, hard=True)
+    assert set(np.unique(h.detach().numpy())) <= {0.0, 1.0}
+    assert np.allclose(h.sum(-1).numpy(), 1.0)

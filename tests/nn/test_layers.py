@@ -46,6 +46,11 @@ LAYERS = [
     ("GLU()", (3, 4)), ("Threshold(0.1, 20.0)", (3, 4)), ("Flatten()", (2, 3, 4)),
     ("Unflatten(1, (2, 2))", (3, 4)), ("Identity(54, unused=3)", (3, 4)),
     ("Dropout(0.3)", (3, 4)), ("Dropout2d()", (2, 3, 4, 4)),
+    ("Upsample(scale_factor=2, mode='bilinear')", (1, 2, 3, 4)), ("Upsample(size=5)", (1, 2, 3)),
+    ("UpsamplingBilinear2d(scale_factor=2)", (1, 2, 3, 3)), ("PixelShuffle(2)", (1, 8, 2, 3)),
+    ("PixelUnshuffle(2)", (1, 2, 4, 6)), ("Unfold(2, padding=1)", (1, 2, 4, 4)),
+    ("Fold((4, 5), 2)", (1, 8, 12)), ("AdaptiveMaxPool2d((2, 3))", (1, 2, 5, 7)),
+    ("AdaptiveMaxPool1d(3)", (1, 2, 7)),
 ]
 
 
