@@ -46,7 +46,9 @@ from . import linalg, random
 from .random import (Generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state, default_generator)
 from ._printing import set_printoptions
-from . import nn
+from . import nn, serialization, storage
+from .serialization import load, save
+from .storage import TypedStorage, UntypedStorage
 from . import optim
 from . import utils
 from ._dropin import install_as_torch

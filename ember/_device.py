@@ -53,7 +53,7 @@ class device:
                 "maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at start "
                 f"of device string: {type}")
         if idx is not None and idx < 0:
-            raise RuntimeError(f"Device index must not be negative")
+            raise RuntimeError("Device index must not be negative")
         self = object.__new__(cls)
         object.__setattr__(self, "type", name)
         object.__setattr__(self, "index", idx)

@@ -15,7 +15,7 @@ lives in ``ember/ops``; each ops module attaches its methods to ``Tensor`` with
 import numpy as np
 
 from . import _dtype as D
-from ._device import CPU, array_module, as_device, device_of_array
+from ._device import CPU, array_module, device_of_array
 from .autograd import grad_mode
 
 _state = grad_mode.state
@@ -458,7 +458,7 @@ class Tensor:
         if self._data.size == 0:
             raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self):

@@ -20,7 +20,7 @@ from ._tensor import Tensor, _scalar_type_name
 from .autograd.function import Op
 from .ops import linalg as _ops
 from .ops._util import wrap_dim, xp_of
-from .ops.linalg import _const, _mH, _mT, _out, _prod, diag_embed, matmul
+from .ops.linalg import _const, _mH, _mT, _out, diag_embed, matmul
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "inv_ex", "det", "slogdet", "solve",
            "solve_ex", "lstsq", "svd", "svdvals", "qr", "eigh", "eigvalsh", "cholesky",
@@ -184,16 +184,13 @@ class LinalgDet(Op):
         if bool((d._data != 0).all()):
             g = (grad * d.conj()).unsqueeze(-1).unsqueeze(-1)
             return g * _mH(inv(A))
-        # a singular matrix: d det / dA is the cofactor matrix, from the SVD
-        # A = U S Vh: cof(A) = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh
+        # a singular matrix: the gradient is g * conj(cofactor matrix), from the SVD
+        # A = U S Vh: conj(cof(A)) = conj(det(U) det(Vh)) U diag(prod_{j != i} s_j) Vh
         U, S, Vh = svd(A)
-        n = S.shape[-1]
-        eye = _eye_like(n, S)
-        prods = _prod_others(S, eye)
-        sign = (LinalgDet.apply(U) * LinalgDet.apply(Vh)).detach()
-        cof = matmul(U * (prods * sign.unsqueeze(-1)).unsqueeze(-2).to(U.dtype), Vh)
-        return grad.conj().unsqueeze(-1).unsqueeze(-1) * cof.conj() if A.dtype.is_complex else \
-            grad.unsqueeze(-1).unsqueeze(-1) * cof
+        prods = _prod_others(S, _eye_like(S.shape[-1], S))
+        sign = (LinalgDet.apply(U) * LinalgDet.apply(Vh)).detach().conj()
+        cof_conj = matmul(U * prods.unsqueeze(-2).to(U.dtype), Vh) * sign.unsqueeze(-1).unsqueeze(-1)
+        return grad.unsqueeze(-1).unsqueeze(-1) * cof_conj
 
 
 def _prod_others(S, eye):
@@ -1253,5 +1250,3 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
             return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
 
-
-_ = _prod

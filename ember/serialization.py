@@ -28,8 +28,12 @@ else with PyTorch's message.  ``weights_only=False`` unpickles arbitrary objects
 
 Where Ember differs: bfloat16 tensors are float32 arrays in Ember; a checkpoint
 holds real 2-byte bfloat16 values, converted on the way in and out.  Tensors
-loaded from one storage share memory as in PyTorch; a loaded tensor at a
-non-zero storage offset is a view of a hidden 1-D base tensor over the storage.
+loaded from one storage share memory as in PyTorch; a loaded tensor that does
+not cover its whole storage is a view of a hidden 1-D base tensor over the
+storage (so ``storage_offset()`` answers as in PyTorch), except a leaf that
+requires grad, which never is a view in Ember (its storage_offset() reads 0).
+Saving to a path writes a temporary file, fsyncs it and renames it over the
+target, so an interrupted save never leaves a truncated checkpoint.
 """
 
 import _compat_pickle
@@ -42,7 +46,6 @@ import struct
 import sys
 import tempfile
 import threading
-import uuid
 import warnings
 import weakref
 import zipfile
@@ -697,7 +700,8 @@ def _write_records(zw, data, records, disable_byteorder):
     for rec in records:
         zw.write_record(f"data/{rec.key}", rec.payload())
     zw.write_record("version", "3\n")
-    zw.write_record(".data/serialization_id", str(uuid.uuid4().int).rjust(40, "0")[:40])
+    serialization_id = str(int.from_bytes(os.urandom(16), "little")).rjust(40, "0")[:40]
+    zw.write_record(".data/serialization_id", serialization_id)
 
 
 def _save_legacy(obj, fh, plan, protocol):

@@ -52,15 +52,15 @@ def test_aliases_are_the_same_objects():
 @pytest.mark.parametrize("a,b", list(itertools.product(NAMES, NAMES)))
 def test_promote_types_every_pair(a, b):
     def run(m, get):
-        return str(m.promote_types(get(a), get(b)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            t = run(torch, lambda n: getattr(torch, n))
-        except RuntimeError as exc:
-            assert_same_error(lambda: run(ember, edt), lambda: (_ for _ in ()).throw(exc))
-            return
-    assert run(ember, edt) == t
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return str(m.promote_types(get(a), get(b)))
+    try:
+        expect = run(torch, lambda n: getattr(torch, n))
+    except RuntimeError:
+        assert_same_error(lambda: run(ember, edt), lambda: run(torch, lambda n: getattr(torch, n)))
+        return
+    assert run(ember, edt) == expect
 
 
 @pytest.mark.parametrize("a,b", list(itertools.product(NAMES, NAMES)))

@@ -713,3 +713,35 @@ def test_whole_torch_module_loads_as_ember_module_when_trusted():
     assert isinstance(em, ember.nn.Sequential) and isinstance(em[0].weight, ember.nn.Parameter)
     x = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -0.1]], dtype=np.float32)
     assert_same(em(ember.tensor(x)).detach(), tm(torch.tensor(x)).detach())
+
+
+def _as_if_saved_on_cuda(data):
+    """A torch checkpoint whose storages are tagged 'cuda:0' (as a GPU machine writes them)."""
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for n in zin.namelist():
+            rec = zin.read(n)
+            if n.endswith("data.pkl"):
+                rec = rec.replace(b"X\x03\x00\x00\x00cpu", b"X\x06\x00\x00\x00cuda:0")
+            zout.writestr(n, rec)
+    return out.getvalue()
+
+
+def test_map_location_for_cuda_tagged_storages():
+    buf = io.BytesIO()
+    torch.save({"w": torch.arange(4.0), "v": torch.arange(4.0)[1:]}, buf)
+    data = _as_if_saved_on_cuda(buf.getvalue())
+    seen = []
+    r = load(io.BytesIO(data), map_location=lambda s, loc: seen.append(loc) or s.cpu())
+    assert seen == ["cuda:0", "cuda:0"]
+    assert_same(r["v"], torch.arange(4.0)[1:])
+    for loc in ("cpu", {"cuda:0": "cpu"}, ember.device("cpu"), torch.device("cpu")):
+        r = load(io.BytesIO(data), map_location=loc)
+        assert r["w"].device == ember.device("cpu")
+        assert_same(r["w"], torch.arange(4.0))
+        tr = torch.load(io.BytesIO(data), map_location=loc if not isinstance(loc, ember.device)
+                        else "cpu")
+        assert_same(r["v"], tr["v"])
+    if not ember.cuda.is_available():
+        assert_same_error(lambda: load(io.BytesIO(data)), lambda: torch.load(io.BytesIO(data)))

@@ -538,7 +538,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     """``torch.empty_strided``: a zero-filled tensor with the given strides."""
     size, stride = size_args((size,), "empty_strided"), tuple(stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     dtype = dtype or D.get_default_dtype()
     device = as_device(device) or CPU
     xp = array_module(device)

@@ -33,7 +33,7 @@ from ._util import broadcast_shapes_or_raise, xp_of
 __all__ = ["select", "index_select", "gather", "scatter", "scatter_add", "scatter_reduce",
            "masked_fill", "masked_select", "masked_scatter", "where", "nonzero", "argwhere",
            "take", "take_along_dim", "index_add", "index_copy", "index_fill", "index_put",
-           "put"]
+           "index_put_", "put"]
 
 _state = grad_mode.state
 
@@ -613,6 +613,8 @@ def _setitem(self, index, value):
     """``Tensor.__setitem__``: basic indices copy into a view, advanced ones run index_put_."""
     if index is False:
         return
+    if index is True:      # PyTorch copies into ``self.unsqueeze(0)`` here, no index_put
+        index = None
     value = _value_tensor(self, value)
     view, adv = _parse(self, index, True)
     if _state.grad_enabled and view._requires_grad:

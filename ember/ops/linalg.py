@@ -494,8 +494,6 @@ def _check_bias(input, target):
 class _AddProduct(Op):
     """``beta * input + alpha * (a @ b)`` for the addmm family; ``beta == 0`` ignores input."""
 
-    product = None    # the public product function the backward differentiates with
-
     @classmethod
     def forward(cls, ctx, c, a, b, beta=1, alpha=1):
         ctx.beta, ctx.alpha = beta, alpha
@@ -504,8 +502,6 @@ class _AddProduct(Op):
         r = _scale(p, alpha)
         if beta != 0:
             r = r + _scale(c, beta)
-        elif r is p:
-            r = r.copy() if hasattr(r, "copy") else r
         return xp_of(p).asarray(r).astype(p.dtype, copy=False)
 
     @staticmethod
@@ -648,6 +644,16 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     dt = D.result_type_of([input, vec1, vec2])
     input, vec1, vec2 = (t if t._dtype is dt else t.to(dt) for t in (input, vec1, vec2))
     return _out(out, Addr.apply(input, vec1, vec2, **_ab({"beta": beta, "alpha": alpha})))
+
+
+def _inplace_add_product(name, fn):
+    def method(self, a, b, *, beta=1, alpha=1):
+        fn(self, a, b, beta=beta, alpha=alpha)          # shape and dtype checks
+        cls = {"addmm": Addmm, "baddbmm": Baddbmm, "addmv": Addmv, "addr": Addr}[name]
+        return apply_inplace(cls, self, (a, b), _ab({"beta": beta, "alpha": alpha}))
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``Tensor.{name}_``."
+    return method
 
 
 # ---------------------------------------------------------------------- einsum / tensordot
@@ -1307,3 +1313,7 @@ def cholesky(input, upper=False, *, out=None):
 
 
 __all__ += ["matrix_power", "matrix_exp", "pinverse", "svd", "qr", "cholesky"]
+
+
+for _name, _fn in (("addmm", addmm), ("baddbmm", baddbmm), ("addmv", addmv), ("addr", addr)):
+    setattr(Tensor, _name + "_", _inplace_add_product(_name, _fn))

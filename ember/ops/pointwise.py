@@ -30,8 +30,11 @@ def _export(*names):
 
 
 # ---------------------------------------------------------------------- array helpers
+_NUMBER_TYPES = (int, float, complex, np.generic)
+
+
 def _is_array(x):
-    return hasattr(x, "dtype") and hasattr(x, "shape") and not isinstance(x, np.generic)
+    return not isinstance(x, _NUMBER_TYPES)
 
 
 def _lift(x, dtype, xp):
@@ -39,6 +42,9 @@ def _lift(x, dtype, xp):
     if isinstance(x, np.generic):
         x = x.item()
     dtype = np.dtype(dtype)
+    if xp is np and dtype.kind in "fc" and dtype.itemsize >= 4 and \
+            (type(x) is float or type(x) is int) and -3e38 < x < 3e38:
+        return dtype.type(x)    # the common case: a NumPy scalar of the tensor's dtype
     if dtype.kind in "iu" and type(x) is int:
         info = np.iinfo(dtype)
         if x < info.min or x > info.max:
@@ -210,8 +216,10 @@ class _BinaryOp(Op):
         for k, v in kw.items():
             setattr(ctx, k, v)
         save = cls.save
-        if save:
-            ctx.save_for_backward(*(a if c == "a" else b if c == "b" else out for c in save))
+        if save == "ab":
+            ctx.save_for_backward(a, b)
+        elif save:
+            ctx.save_for_backward(*[a if c == "a" else b if c == "b" else out for c in save])
         return out
 
     @classmethod

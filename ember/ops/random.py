@@ -162,13 +162,12 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None,
         if not args or (len(args) == 1 and high is None):
             raise TypeError(f"randint() received an invalid combination of arguments - got "
                             f"({', '.join(type(a).__name__ for a in args)}), but expected one of:\n"
-                            " * (int high, tuple of ints size, *, torch.Generator generator, "
-                            "Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
-                            "None, torch.device device = None, bool pin_memory = False, bool "
-                            "requires_grad = False)\n * (int low, int high, tuple of ints size, *, "
-                            "torch.Generator generator, Tensor out = None, torch.dtype dtype = "
-                            "None, torch.layout layout = None, torch.device device = None, bool "
-                            "pin_memory = False, bool requires_grad = False)\n")
+                            + "".join(f" * ({sig}, tuple of ints size, *, {gen}Tensor out = None, "
+                                      "torch.dtype dtype = None, torch.layout layout = None, "
+                                      "torch.device device = None, bool pin_memory = False, bool "
+                                      "requires_grad = False)\n"
+                                      for sig in ("int high", "int low, int high")
+                                      for gen in ("torch.Generator generator, ", "")))
         size = args.pop()
         if not isinstance(size, (tuple, list)):
             raise TypeError(f"randint(): argument 'size' (position {len(args) + 1}) must be tuple "

@@ -117,19 +117,6 @@ def _add_at(xp, target, idx, values):
         cupyx.scatter_add(target, idx, values)
 
 
-def _overlaps(size, stride):
-    """True when the geometry reaches some memory element twice."""
-    pairs = sorted((st, n) for n, st in zip(size, stride) if n > 1)
-    if any(st == 0 for st, _ in pairs):
-        return True
-    span = 0
-    for st, n in pairs:
-        if st <= span:
-            return True
-        span += st * (n - 1)
-    return False
-
-
 # ---------------------------------------------------------------------- view op machinery
 class ViewOp(Op):
     """An op whose single output aliases its first input's memory.
@@ -1068,6 +1055,8 @@ def _multi_view(cls, input, **opts):
         if bf16:
             o._data, o._dtype = arrays[i], D.bfloat16
         _make_view(o, input)
+        # PyTorch forbids in-place ops on these views (CreationMeta::MULTI_OUTPUT_NODE)
+        o._extra_dict()["multi_output_view"] = True
     return outs
 
 
