@@ -292,12 +292,12 @@ def test_detached_and_no_grad_results_have_no_suffix():
 
 # ----------------------------------------------------------------- print options
 def test_get_printoptions_matches_torch():
-    assert ember.get_printoptions() == torch._tensor_str.get_printoptions()
+    assert ember._printing.get_printoptions() == torch._tensor_str.get_printoptions()
     for kwargs in [dict(precision=2), dict(threshold=10, sci_mode=True), dict(profile="full"),
                    dict(profile="short", linewidth=120), dict(profile="default")]:
         ember.set_printoptions(**kwargs)
         torch.set_printoptions(**kwargs)
-        assert ember.get_printoptions() == torch._tensor_str.get_printoptions()
+        assert ember._printing.get_printoptions() == torch._tensor_str.get_printoptions()
 
 
 OPTION_SETS = [
@@ -356,11 +356,11 @@ def test_threshold_full_profile_large():
 
 
 def test_printoptions_context_manager_restores():
-    before = ember.get_printoptions()
+    before = ember._printing.get_printoptions()
     with _printing.printoptions(precision=1, linewidth=30):
         with torch._tensor_str.printoptions(precision=1, linewidth=30):
             check(*build(rng(46).randn(10), "float32"))
-    assert ember.get_printoptions() == before
+    assert ember._printing.get_printoptions() == before
 
 
 # ----------------------------------------------------------------- views and layouts

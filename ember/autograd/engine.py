@@ -369,6 +369,8 @@ def _release(node):
 
 def _run_node(node, grads, capture, captured, useful, accumulate, only_leaves, retain_graph,
               create_graph):
+    if useful is not None and node not in useful:
+        return None     # PyTorch does not execute nodes that lead to no requested gradient
     is_acc = node.__class__ is AccumulateGrad
     if node._tensor_hooks:
         for nr, hooks in node._tensor_hooks.items():
@@ -392,8 +394,6 @@ def _run_node(node, grads, capture, captured, useful, accumulate, only_leaves, r
             slot = capture.get((node, nr))
             if slot is not None:
                 captured[slot] = grads[nr]
-    if useful is not None and node not in useful:
-        return None
     if is_acc:
         if accumulate and (only_leaves is None or node in only_leaves):
             _accumulate(node.variable, grads[0])

@@ -597,9 +597,7 @@ def _apply_tensor_function(cls, args, kwargs):
     ctx = cls._node_class()
     ctx._saved = None
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad and record for a in args)
-    custom_setup = cls.__dict__.get("setup_context", _BASE_SETUP) is not _BASE_SETUP or any(
-        "setup_context" in k.__dict__ and k.__dict__["setup_context"] is not _BASE_SETUP
-        for k in cls.__mro__[1:] if k is not Function)
+    custom_setup = _has_custom_setup(cls)
     prev = _state.grad_enabled
     _state.grad_enabled = False
     try:
@@ -682,6 +680,16 @@ def _apply_tensor_function(cls, args, kwargs):
         if isinstance(o, Tensor) and any(o is d for d in dirty):
             o._bump_version()
     return tuple(outs) if is_tuple else outs[0]
+
+
+def _has_custom_setup(cls):
+    """True when ``cls`` (or a base below Function) overrides ``setup_context``."""
+    for k in cls.__mro__:
+        if k is Function:
+            return False
+        if "setup_context" in k.__dict__:
+            return k.__dict__["setup_context"] is not _BASE_SETUP
+    return False
 
 
 def _function_backward(node, grads):

@@ -916,3 +916,236 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 
 _ = Tensor
+
+
+# ---------------------------------------------------------------------- embedding_bag
+def _embedding_renorm_(weight, input, max_norm, norm_type):
+    with no_grad():
+        rows = input.reshape(-1).unique()
+        norms = weight[rows].norm(p=norm_type, dim=1, keepdim=True)
+        scale = (max_norm / (norms + 1e-7)).clamp(max=1.0)
+        weight[rows] = weight[rows] * scale
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Reduce (sum / mean / max) bags of embedding rows without building each row (PyTorch's
+    ``F.embedding_bag``): a 1-D ``input`` with ``offsets`` marking where bags start, or a 2-D
+    ``input`` whose rows are fixed-length bags."""
+    from ..ops.creation import arange
+    from ..ops.embedding_bag import EmbeddingBag
+    if weight.dtype is D.int64 and input.is_floating_point():
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
+                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                      "`embedding_bag(input, weight, ...)`.", stacklevel=2)
+        weight, input = input, weight
+    if per_sample_weights is not None and input.shape != per_sample_weights.shape:
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is "
+                         f"not None, then it must have the same shape as the input ({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a "
+                             "mini-batch of fixed length sequences. However, found offsets of type "
+                             f"{type(offsets)}".replace("ember._tensor.Tensor", "torch.Tensor"))
+        offsets = arange(0, input.numel(), input.shape[1], dtype=input.dtype)
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode == "max":
+        if scale_grad_by_freq:
+            raise ValueError("max mode does not support scaling the gradient by the frequency")
+        if sparse:
+            raise ValueError("max mode does not support sparse weights")
+    elif mode not in ("sum", "mean"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is D.bool:
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.type()} instead (while checking "
+                           "arguments for embedding_bag)")
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError("embedding_bag: per_sample_weights was not None. "
+                                  "per_sample_weights is only supported for mode='sum' "
+                                  f"(got mode='{mode}'). Please open a feature request on GitHub.")
+    idx, offs = input._data.astype("int64"), offsets._data.astype("int64")
+    n = idx.shape[0]
+    if offs.shape[0] and int(offs[0]) != 0:
+        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has "
+                           f"to start from position 0. However, got {int(offs[0])}")
+    if offs.shape[0] and int(offs[-1]) > n:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
+                           f"offsets[-1] of {int(offs[-1])}")
+    if n and (int(idx.min()) < 0 or int(idx.max()) >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None:
+        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+            raise AssertionError("padding_idx must be within the number of embeddings")
+        if padding_idx < 0:
+            padding_idx += weight.shape[0]
+    kw = dict(indices=idx, offsets=offs, mode=mode, include_last_offset=include_last_offset,
+              padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+    if per_sample_weights is not None:
+        return EmbeddingBag.apply(weight, per_sample_weights, **kw)
+    return EmbeddingBag.apply(weight, **kw)
+
+
+__all__ += ["embedding_bag"]
+
+
+# ---------------------------------------------------------------------- ctc_loss
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist Temporal Classification loss (PyTorch's ``F.ctc_loss``).
+
+    ``log_probs`` (T, N, C) or unbatched (T, C); ``targets`` padded (N, S) or concatenated 1-D;
+    lengths as tensors or sequences of ints. ``mean`` divides each loss by its target length
+    before averaging over the batch; ``zero_infinity`` zeroes infinite losses and their gradients.
+    """
+    import numpy as np
+
+    from ..ops._util import xp_of
+    from ..ops.ctc import CtcLoss
+    from ..ops.indexing import where
+    unbatched = log_probs.dim() == 2
+    if unbatched:
+        log_probs = log_probs.unsqueeze(1)
+        targets = targets.unsqueeze(0)
+    xp = xp_of(log_probs._data)
+
+    def lengths(v):
+        if isinstance(v, Tensor):
+            return v._data.reshape(-1).astype(np.int64)
+        return xp.asarray(list(v) if not isinstance(v, int) else [v], dtype=np.int64)
+
+    il, tl = lengths(input_lengths), lengths(target_lengths)
+    if unbatched:
+        il, tl = il[:1], tl[:1]
+    T, N, C = log_probs.shape
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
+    if il.shape[0] != N:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tl.shape[0] != N:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    if N and int(il.max()) > T:
+        raise RuntimeError(f"Expected input_lengths to have value at most {T}, but got value "
+                           f"{int(il.max())} (while checking arguments for ctc_loss_allocate_outputs)")
+    tg = targets._data.astype(np.int64)
+    s_max = int(tl.max()) if N else 0
+    if tg.ndim == 1:
+        # concatenated targets: sample n's labels start after the previous samples' labels
+        starts = xp.cumsum(tl) - tl
+        cols = xp.arange(s_max)
+        take = cols[None, :] < tl[:, None]
+        src = xp.where(take, starts[:, None] + cols[None, :], 0)
+        tg = xp.where(take, tg[src] if tg.size else 0, 0)
+    else:
+        if tg.shape[1] < s_max:
+            raise RuntimeError(f"Expected tensor to have size at least {s_max} at dimension 1, but "
+                               f"got size {tg.shape[1]} for argument #2 'targets' (while checking "
+                               "arguments for ctc_loss_allocate_outputs)")
+        tg = tg[:, :s_max]
+    loss = CtcLoss.apply(log_probs, targets=tg, input_lengths=il, target_lengths=tl, blank=blank,
+                         zero_infinity=zero_infinity)
+    if zero_infinity:
+        loss = where(loss == math.inf, loss.new_zeros(()), loss)
+    if reduction == "mean":
+        return (loss / Tensor._make(tl).clamp_min(1)).mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss.squeeze(0) if unbatched else loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+__all__ += ["ctc_loss"]
+
+
+# ---------------------------------------------------------------------- grid_sample / affine_grid
+_ALIGN_CORNERS_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
+                          "align_corners=False since 1.3.0. Please specify align_corners=True if "
+                          "the old behavior is desired. See the documentation of grid_sample for "
+                          "details.")
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample ``input`` (N, C, H, W) or (N, C, D, H, W) at the normalised locations of ``grid``
+    (N, H_out, W_out, 2) / (N, D_out, H_out, W_out, 3), as PyTorch's ``F.grid_sample``:
+    bilinear or nearest, padding ``zeros``/``border``/``reflection``; differentiable in both."""
+    from ..ops import grid_sample as G
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
+                         f"or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_CORNERS_WARNING, stacklevel=2)
+        align_corners = False
+    if mode == "bicubic":
+        raise NotImplementedError("grid_sample: mode='bicubic' is not implemented in Ember")
+    if input.dim() not in (4, 5):
+        raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number of "
+                           f"dimensions, but got input with sizes {list(input.shape)} and grid "
+                           f"with sizes {list(grid.shape)}")
+    if grid.dim() != input.dim() or grid.shape[-1] != input.dim() - 2:
+        if grid.dim() != input.dim():
+            raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number "
+                               f"of dimensions, but got input with sizes {list(input.shape)} and "
+                               f"grid with sizes {list(grid.shape)}")
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in last "
+                           f"dimension, but got grid with sizes {list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but "
+                           f"got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    op = G.GridSampler2D if input.dim() == 4 else G.GridSampler3D
+    return op.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Sampling grid of the affine maps ``theta`` (N, 2, 3) or (N, 3, 4) for an output of ``size``
+    (PyTorch's ``F.affine_grid``)."""
+    from ..ops.grid_sample import AffineGridGenerator
+    if align_corners is None:
+        warnings.warn(_ALIGN_CORNERS_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = list(size)
+    shape_str = str(theta.shape).replace("ember.Size", "torch.Size")
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{size}. Got {shape_str}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError("Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{size}. Got {shape_str}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D affine "
+                                  f"transforms, respectively. Got size {size}.")
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids "
+                      "when align_corners=True. This is not an intended use case of affine_grid. "
+                      "See the documentation of affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    return AffineGridGenerator.apply(theta, size=tuple(size), align_corners=align_corners)
+
+
+__all__ += ["grid_sample", "affine_grid"]

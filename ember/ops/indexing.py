@@ -30,7 +30,7 @@ from ..autograd import grad_mode
 from ..autograd.function import NULL_CTX, Op, apply_inplace
 from ._util import broadcast_shapes_or_raise, xp_of
 
-__all__ = ["select", "index_select", "gather", "scatter", "scatter_add", "scatter_reduce",
+__all__ = ["index_select", "gather", "scatter", "scatter_add", "scatter_reduce",
            "masked_fill", "masked_select", "masked_scatter", "where", "nonzero", "argwhere",
            "take", "take_along_dim", "index_add", "index_copy", "index_fill", "index_put",
            "index_put_", "put"]
@@ -242,21 +242,6 @@ def _select(t, dim, index):
 def _unsqueeze(t, dim):
     from .shape import Unsqueeze
     return _view(Unsqueeze, t, dim=dim)
-
-
-@tensor_method()
-def select(input, dim, index):
-    """``torch.select``: the view at ``index`` along ``dim`` (that dim removed)."""
-    nd = input._data.ndim
-    if nd == 0:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    dim = wrap_dim(dim, nd)
-    index = int(index)
-    size = input._data.shape[dim]
-    if index < -size or index >= size:
-        raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"{list(input.shape)} at dimension {dim}")
-    return _select(input, dim, index % size if size else index)
 
 
 # ---------------------------------------------------------------------- index parsing

@@ -104,14 +104,6 @@ def _invalid_combination(name, input):
                      " * (Tensor input, Number other, *, Tensor out = None)\n")
 
 
-def _binary(fn, a, b):
-    """Apply ``fn``, turning NumPy's broadcasting ValueError into PyTorch's RuntimeError."""
-    try:
-        return fn(a, b)
-    except ValueError:
-        raise broadcast_error(np.shape(a), np.shape(b)) from None
-
-
 def _float_array(x):
     """Integer and bool arrays become the default float dtype (as PyTorch's float ops do)."""
     if x.dtype.kind in "biu":
@@ -146,7 +138,8 @@ def _result_dtype(operands, float_result=False):
 
 def _ensure_tensor_or_number(x, fname, pos):
     if not isinstance(x, (Tensor,) + _SCALARS + (np.generic,)):
-        raise TypeError(f"{fname}(): argument '{pos}' must be Tensor, not {type(x).__name__}")
+        raise TypeError(f"{fname}(): argument '{pos}' (position 2) must be Tensor, not "
+                        f"{type(x).__name__}")
 
 
 # ---------------------------------------------------------------------- where (for backward)
@@ -355,11 +348,13 @@ def _floor_divide_compute(xp, a, b):
     return xp.floor_divide(a, b)
 
 
-FloorDivide = _op("FloorDivide", _floor_divide_compute, base=type(
-    "_NDBinary", (_NotDifferentiable, _BinaryOp), {"__module__": __name__}),
-    node="torch::autograd::NotImplemented", save="", aten="floor_divide", kernel="div_floor_cpu",
-    allowed="iuf")
-_NDBinary = FloorDivide.__bases__[0]
+class _NDBinary(_NotDifferentiable, _BinaryOp):
+    """A binary op without a derivative in PyTorch."""
+
+
+FloorDivide = _op("FloorDivide", _floor_divide_compute, base=_NDBinary,
+                  node="torch::autograd::NotImplemented", save="", aten="floor_divide",
+                  kernel="div_floor_cpu", allowed="iuf")
 
 
 def _remainder_compute(xp, a, b):
@@ -1063,7 +1058,6 @@ def _unary_op(name, compute, derivative, save="input", float_only=True, node=Non
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
-_NO_COMPLEX = {"c": None}
 
 
 def _no_complex(msg, exc=NotImplementedError):
@@ -2070,7 +2064,7 @@ for _name in ("exp_", "exp2_", "expm1_", "log_", "log2_", "log10_", "log1p_", "s
               "arccosh_", "arctanh_", "sigmoid_", "erf_", "erfc_", "erfinv_", "floor_", "ceil_",
               "trunc_", "fix_", "frac_", "round_", "reciprocal_", "neg_", "negative_", "abs_",
               "absolute_", "relu_", "deg2rad_", "rad2deg_", "square_", "logit_", "clamp_",
-              "clip_", "clamp_min_", "clamp_max_", "nan_to_num_"):
+              "clip_", "clamp_min_", "clamp_max_", "nan_to_num_", "xlogy_"):
     globals()[_name] = _INPLACE[_name]
     _export(_name)
 
@@ -2172,3 +2166,6 @@ Tensor.__ior__ = _INPLACE["bitwise_or_"]
 Tensor.__ixor__ = _INPLACE["bitwise_xor_"]
 Tensor.__ilshift__ = _INPLACE["bitwise_left_shift_"]
 Tensor.__irshift__ = _INPLACE["bitwise_right_shift_"]
+# PyTorch keeps the Python 2 names too
+Tensor.__div__, Tensor.__rdiv__, Tensor.__idiv__ = (Tensor.__truediv__, Tensor.__rtruediv__,
+                                                    Tensor.__itruediv__)

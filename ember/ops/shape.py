@@ -1671,7 +1671,7 @@ class Copy(Op):
 
     @staticmethod
     def forward(ctx, dst, src):
-        ctx.src_meta = None
+        ctx.dst_shape = dst.shape
         xp = xp_of(dst)
         out = xp.empty_like(dst)
         if src.__class__ is not dst.__class__ and hasattr(src, "get") and xp is np:
@@ -1687,7 +1687,8 @@ class Copy(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        return None, grad
+        # dst's old values were overwritten: PyTorch gives them a zero gradient, not None
+        return grad.new_zeros(ctx.dst_shape) if ctx.needs_input_grad[0] else None, grad
 
 
 def _bc(a, b):

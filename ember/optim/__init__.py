@@ -9,3 +9,5 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "NAdam", "RAdam", "lr_scheduler"]
+from .lbfgs import LBFGS  # noqa: E402
+__all__ += ["LBFGS"]

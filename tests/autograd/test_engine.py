@@ -456,3 +456,21 @@ def test_pair_helper_gradients():
     ((ea.t() * ea).sum(1).mean()).backward()
     ((ta.t() * ta).sum(1).mean()).backward()
     assert_same(ea.grad, ta.grad)
+
+
+def test_hooks_run_only_on_needed_branches():
+    def run(mod):
+        calls = []
+        a = leaf(mod, [1.0, 2.0])
+        b = leaf(mod, [3.0, 4.0])
+        b.register_hook(lambda g: calls.append("b"))
+        a.register_hook(lambda g: calls.append("a"))
+        (a * b).sum().backward(inputs=[a])
+        z = a * 2
+        z.register_hook(lambda g: calls.append("z"))
+        mod.autograd.grad((z * b).sum(), b)
+        return calls, a.grad, b.grad
+    e, t = both(run)
+    assert e[0] == t[0]
+    assert_same(e[1], t[1])
+    assert e[2] is None and t[2] is None

@@ -298,7 +298,7 @@ SETITEM_ERRORS = [
     ([0, 1], lambda L: L.ones(2, 2, 3, 4)), (B(np.zeros((2, 3, 4), bool)), lambda L: L.ones(5)),
     (5, lambda L: 1.0), (slice(None, None, -1), lambda L: 1.0), (0, lambda L: np.ones(4)),
     (0, lambda L: [1.0, 2.0]), ([0], lambda L: L.ones(4, dtype=L.float64)),
-    (0, lambda L: 1j), ((0, 0, 0, 0), lambda L: 1.0),
+    (0, lambda L: 1j), ((0, 0, 0, 0), lambda L: 1.0), (True, lambda L: L.ones(2)),
 ]
 
 

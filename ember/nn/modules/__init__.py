@@ -15,3 +15,5 @@ from .sparse import Embedding
 from .upsampling import *
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
+from .embedding_bag import EmbeddingBag  # noqa: E402
+from .ctc import CTCLoss  # noqa: E402

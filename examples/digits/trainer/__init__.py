@@ -1,0 +1,1 @@
+from .trainer import *  # noqa: F401,F403
