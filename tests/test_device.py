@@ -113,3 +113,15 @@ def test_device_is_immutable_and_picklable():
     assert pickle.loads(pickle.dumps(d)) == d
     with pytest.raises(AttributeError):
         d.index = 2
+
+
+@pytest.mark.skipif(ember.cuda.is_available(), reason="checks the no-CUDA behaviour")
+@pytest.mark.parametrize("expr", [
+    "m.cuda.is_initialized()", "m.cuda.initial_seed()", "m.cuda.seed()", "m.cuda.seed_all()",
+    "m.cuda.manual_seed(1)", "m.cuda.manual_seed_all(1)", "m.cuda.empty_cache()",
+    "m.cuda.get_device_name()", "m.cuda.device_count()", "m.cuda.synchronize()",
+    "m.cuda.get_rng_state()", "m.cuda.is_bf16_supported()", "m.cuda.memory_allocated()",
+    "m.cuda.is_available()",
+])
+def test_cuda_module_without_cuda(expr):
+    check(expr)

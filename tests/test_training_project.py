@@ -1,8 +1,9 @@
 """The training project of the main job (ember/_scaffold/template, examples/digits, `ember new`).
 
-Each run is a subprocess: the project's entry scripts bind ``torch`` to Ember for their whole
-interpreter and import top-level packages (``model``, ``utils``) of their own folder.  Runs
-use a few hundred images (the config's ``limit``) so the whole file takes seconds.
+Each run is a subprocess, as a user runs it: the project's entry scripts bind ``torch`` to
+Ember for their whole interpreter and import top-level packages (``model``, ``utils``) of their
+own folder.  Runs use a few hundred images (the config's ``limit``) and start side by side
+(the ``runs`` fixture), so the whole file takes seconds.
 """
 
 import filecmp
@@ -29,13 +30,9 @@ def _start(cwd, *args):
 
 
 def _wait(proc):
-    out, err = proc.communicate(timeout=180)
+    out, err = proc.communicate(timeout=240)
     assert proc.returncode == 0, f"{proc.args} failed:\n{out}\n{err}"
     return out
-
-
-def _run(cwd, *args):
-    return _wait(_start(cwd, *args))
 
 
 def _field(out, label):
@@ -44,7 +41,7 @@ def _field(out, label):
     return lines[-1].split(":", 1)[1].strip()
 
 
-def _quick_config(project, name="quick.json", **trainer):
+def _quick_config(project, name, **trainer):
     """The project's config.json with a small data subset, written as ``name``."""
     cfg = json.loads((project / "config.json").read_text())
     cfg["data_loader"]["args"].update(limit=160, batch_size=32, validation_split=32)
@@ -59,18 +56,48 @@ def _load(path):
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    """A project made by ``ember new`` (the command line, as a user runs it)."""
+def runs(tmp_path_factory):
+    """All the training runs of this file, started side by side; their outputs by name."""
     where = tmp_path_factory.mktemp("new")
-    out = _run(where, "-m", "ember", "new", "demo")
-    assert "Created the training project 'demo'" in out
-    return where / "demo"
+    new = _wait(_start(where, "-m", "ember", "new", "demo"))   # `ember new demo`
+    project = where / "demo"
+
+    # the same project on real PyTorch: the two Ember lines of train.py deleted
+    on_torch = where / "on_torch"
+    for f in template_files():
+        (on_torch / f).parent.mkdir(parents=True, exist_ok=True)
+        (on_torch / f).write_bytes((project / f).read_bytes())
+    lines = (on_torch / "train.py").read_text().splitlines(keepends=True)
+    assert lines[0] == "import ember\n" and lines[1].startswith("ember.install_as_torch()")
+    (on_torch / "train.py").write_text("".join(lines[2:]))
+
+    # TensorBoard off where not checked: tensorboardX imports PyTorch when it is installed
+    procs = {
+        "train": _start(project, "train.py", "-c", _quick_config(project, "one.json", epochs=1),
+                        "--lr", "0.002", "--bs", "16"),
+        "whole": _start(project, "train.py", "-c",
+                        _quick_config(project, "four.json", epochs=4, tensorboard=False)),
+        "first": _start(project, "train.py", "-c",
+                        _quick_config(project, "two.json", epochs=2, tensorboard=False)),
+        "torch": _start(on_torch, "train.py", "-c",
+                        _quick_config(on_torch, "one.json", epochs=1, tensorboard=False)),
+    }
+    out = {"new": new, "project": project, "on_torch": on_torch}
+    out["first"] = _wait(procs.pop("first"))
+    out["stop"] = project / _field(out["first"], "Checkpoints") / "checkpoint-epoch2.pth"
+    procs["rest"] = _start(project, "train.py", "-r", str(out["stop"]), "--epochs", "4")
+    out["train"] = _wait(procs.pop("train"))
+    procs["test"] = _start(project, "test.py", "-r",
+                           str(project / _field(out["train"], "Best model")))
+    out.update({name: _wait(p) for name, p in procs.items()})
+    return out
 
 
-def test_new_project_copies_the_whole_template(project):
+def test_new_project_copies_the_whole_template(runs):
+    assert "Created the training project 'demo'" in runs["new"]
     files = template_files()
     assert Path("train.py") in files and Path("logger/logger_config.json") in files
-    assert all(filecmp.cmp(TEMPLATE_DIR / f, project / f, shallow=False) for f in files)
+    assert all(filecmp.cmp(TEMPLATE_DIR / f, runs["project"] / f, shallow=False) for f in files)
     assert not any("__pycache__" in f.parts for f in files)
 
 
@@ -91,16 +118,17 @@ def test_examples_digits_is_the_template():
     assert mismatch == []
 
 
-def test_train_then_test_in_a_new_project(project):
-    cfg = _quick_config(project, epochs=1)
-    out = _run(project, "train.py", "-c", cfg)
+def test_train_then_test_in_a_new_project(runs):
+    project, out = runs["project"], runs["train"]
     assert "Trainable parameters: 13770" in out
     run_dir = project / _field(out, "Checkpoints")
     log_dir = (project / _field(out, "Log")).parent
     best = project / _field(out, "Best model")
     assert best == run_dir / "model_best.pth"
     assert (run_dir / "checkpoint-epoch1.pth").is_file()
-    assert (run_dir / "config.json").is_file()
+    saved_cfg = json.loads((run_dir / "config.json").read_text())
+    assert saved_cfg["optimizer"]["args"]["lr"] == 0.002    # --lr and --bs overrides
+    assert saved_cfg["data_loader"]["args"]["batch_size"] == 16
     assert "val_accuracy" in (log_dir / "info.log").read_text()
     assert list(log_dir.glob("events.out.tfevents.*"))
     plot = project / _field(out, "Plot")
@@ -112,24 +140,18 @@ def test_train_then_test_in_a_new_project(project):
     assert set(ckpt["rng_states"]) == {"torch", "numpy", "python", "generator"}
     assert [h["epoch"] for h in ckpt["history"]] == [1]
     assert ckpt["monitor_best"] == ckpt["history"][0]["val_loss"]
+    assert ckpt["optimizer"]["param_groups"][0]["lr"] == 0.002
 
-    out = _run(project, "test.py", "-r", str(best))
-    acc = float(_field(out, "Test accuracy").split("%")[0]) / 100
-    assert 0.0 <= acc <= 1.0
-    assert "'top_k_acc'" in out
+    test = runs["test"]
+    acc = float(_field(test, "Test accuracy").split("%")[0]) / 100
+    assert 0.0 <= acc <= 1.0 and "on 359 held-out images" in test
+    assert "'top_k_acc'" in test
 
 
-def test_resume_continues_exactly(project):
+def test_resume_continues_exactly(runs):
     """2 epochs, stop, resume for epochs 3-4 == 4 epochs without stopping (weights, curves,
     optimizer, scheduler, random states)."""
-    # the two runs side by side (two cores); TensorBoard off: its import is most of a short run
-    whole = _start(project, "train.py", "-c",
-                   _quick_config(project, "four.json", epochs=4, tensorboard=False))
-    first = _start(project, "train.py", "-c",
-                   _quick_config(project, "two.json", epochs=2, tensorboard=False))
-    whole, first = _wait(whole), _wait(first)
-    stop = project / _field(first, "Checkpoints") / "checkpoint-epoch2.pth"
-    rest = _run(project, "train.py", "-r", str(stop), "--epochs", "4")
+    project, whole, first, rest = runs["project"], runs["whole"], runs["first"], runs["rest"]
     assert "Resume training from epoch 3" in rest
 
     a = _load(project / _field(whole, "Checkpoints") / "checkpoint-epoch4.pth")
@@ -147,20 +169,13 @@ def test_resume_continues_exactly(project):
                                                             b["not_improved_count"])
     # the stop really happened mid-way: epoch 2 differs from epoch 4
     assert first.count("Saving checkpoint") == 2
-    assert not torch.equal(_load(stop)["state_dict"]["fc2.weight"], a["state_dict"]["fc2.weight"])
+    stopped = _load(runs["stop"])
+    assert stopped["epoch"] == 2 and stopped["history"] == a["history"][:2]
+    assert not torch.equal(stopped["state_dict"]["fc2.weight"], a["state_dict"]["fc2.weight"])
 
 
-def test_the_project_runs_on_pytorch(project, tmp_path):
+def test_the_project_runs_on_pytorch(runs):
     """Deleting the two Ember lines runs the same project on real PyTorch."""
-    pt = tmp_path / "on_torch"
-    for f in template_files():
-        (pt / f).parent.mkdir(parents=True, exist_ok=True)
-        (pt / f).write_bytes((project / f).read_bytes())
-    src = (pt / "train.py").read_text()
-    lines = src.splitlines(keepends=True)
-    assert lines[0] == "import ember\n" and lines[1].startswith("ember.install_as_torch()")
-    (pt / "train.py").write_text("".join(lines[2:]))
-    out = _run(pt, "train.py", "-c", _quick_config(pt, epochs=1, tensorboard=False))
-    ckpt = _load(pt / _field(out, "Best model"))
+    ckpt = _load(runs["on_torch"] / _field(runs["torch"], "Best model"))
     assert ckpt["rng_states"]["torch"].numel() == 5056   # PyTorch's own generator state
-    assert ckpt["history"][0]["val_accuracy"] >= 0.0
+    assert ckpt["epoch"] == 1 and 0.0 <= ckpt["history"][0]["val_accuracy"] <= 1.0

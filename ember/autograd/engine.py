@@ -13,7 +13,12 @@ For every node the engine, not the op, does the shared work:
     casts it to the input's dtype;
   * adds gradients arriving at the same input;
   * frees saved tensors afterwards unless ``retain_graph``.
-Leaves receive gradients through ``AccumulateGrad`` nodes.
+Leaves receive gradients through ``AccumulateGrad`` nodes; the first gradient of
+a leaf is stored without a copy when no other tensor can see its memory.
+
+In-place operations on views rewrite the graph here too: the base gets a
+``CopySlices`` node and every graph view of it an ``AsStridedBackward0`` node,
+the names PyTorch shows.
 """
 
 import heapq

@@ -451,7 +451,7 @@ def _apply_op(cls, *args, **kwargs):
     nexts = []
     meta = []
     for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
+        if (a.__class__ is Tensor or isinstance(a, Tensor)) and a._requires_grad:
             needs.append(True)
             fn = a.grad_fn
             if fn is not None:

@@ -1,7 +1,9 @@
 """``torch.cuda`` over CuPy.  CuPy is imported only when CUDA is first used."""
 
-__all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize",
-           "manual_seed", "manual_seed_all"]
+__all__ = ["is_available", "is_initialized", "device_count", "current_device", "set_device",
+           "synchronize", "manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed",
+           "empty_cache", "get_device_name", "is_bf16_supported", "memory_allocated",
+           "get_rng_state", "set_rng_state"]
 
 _state = {"cupy": None, "checked": False, "current": 0}
 
@@ -49,8 +51,66 @@ def set_device(device):
 
 
 def synchronize(device=None):
+    """Wait for the GPU (PyTorch's AssertionError without CUDA)."""
+    _lazy_init()
+    _state["cupy"].cuda.Device().synchronize()
+
+
+def is_initialized():
+    """Whether CUDA has been set up (CuPy found a GPU and was used)."""
+    return _state["cupy"] is not None
+
+
+def empty_cache():
+    """Return CuPy's cached GPU memory to the driver (no-op without CUDA)."""
     if is_available():
-        _state["cupy"].cuda.Device().synchronize()
+        _state["cupy"].get_default_memory_pool().free_all_blocks()
+
+
+def memory_allocated(device=None):
+    """Bytes held by CuPy's memory pool (0 without CUDA)."""
+    if not is_available():
+        return 0
+    return int(_state["cupy"].get_default_memory_pool().used_bytes())
+
+
+def get_device_name(device=None):
+    _lazy_init()
+    idx = current_device() if device is None else getattr(device, "index", device) or 0
+    props = _state["cupy"].cuda.runtime.getDeviceProperties(idx)
+    name = props["name"]
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def is_bf16_supported(including_emulation=True):
+    return is_available()
+
+
+def seed():
+    """Seeds the CUDA generator non-deterministically (no-op without CUDA, as in PyTorch)."""
+
+
+def seed_all():
+    """Seeds all CUDA generators non-deterministically (no-op without CUDA)."""
+
+
+def initial_seed():
+    _lazy_init()
+    from ..random import default_generator
+    return default_generator.initial_seed()
+
+
+def get_rng_state(device="cuda"):
+    """Ember draws CUDA random numbers from the CPU generator: its state."""
+    _lazy_init()
+    from ..random import get_rng_state as _get
+    return _get()
+
+
+def set_rng_state(new_state, device="cuda"):
+    _lazy_init()
+    from ..random import set_rng_state as _set
+    _set(new_state)
 
 
 def manual_seed(seed):

@@ -983,7 +983,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     n = idx.shape[0]
     if offs.shape[0] and int(offs[0]) != 0:
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has "
-                           f"to start from position 0. However, got {int(offs[0])}")
+                           f"to start from position 0. However, got {int(offs[0])}\n"
+                           f"[ {offsets.type().replace('ember.', 'torch.')}{{}} ]")
     if offs.shape[0] and int(offs[-1]) > n:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
                            f"offsets[-1] of {int(offs[-1])}")

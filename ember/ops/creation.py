@@ -261,8 +261,54 @@ def _leaves_to_array(leaves, dtype, shape):
     return arr.reshape(shape)
 
 
+_FAST_KINDS = {int, float, bool}
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float16, np.float32)}
+_SEQ_KINDS = ({list}, {tuple}, {list, tuple})
+
+
+def _fast_array(data, dtype=None):
+    """Regular nested lists of plain ``int``/``float``/``bool``: ``(array, dtype)``, else None.
+
+    With a ``dtype`` only float and complex targets take this path (integer targets
+    need PyTorch's overflow checks, done by the general path).
+    """
+    sizes = []
+    level = [data]
+    while True:
+        kinds = set(map(type, level))
+        if kinds in _SEQ_KINDS:
+            lens = set(map(len, level))
+            if len(lens) != 1:
+                return None
+            n = lens.pop()
+            if n == 0:
+                return None
+            sizes.append(n)
+            level = [y for s in level for y in s] if len(level) > 1 else list(level[0])
+            continue
+        if not kinds <= _FAST_KINDS:
+            return None
+        if dtype is None:
+            dtype = D.get_default_dtype() if float in kinds else D.int64 if int in kinds else D.bool
+        try:
+            np_dt = dtype.np_dtype
+            big = _FLOAT_MAX.get(np_dt)
+            if big is not None and not (max(level) < big and min(level) > -big):
+                with np.errstate(over="ignore"):   # PyTorch silently gives inf
+                    arr = np.array(level, dtype=np_dt)
+            else:
+                arr = np.array(level, dtype=np_dt)
+        except OverflowError:
+            return None
+        return arr.reshape(sizes), dtype
+
+
 def _array_from_data(data, dtype):
     """``(array, dtype)`` for Python data: nested sequences, numbers, NumPy scalars, 0-dim tensors."""
+    if data.__class__ in (list, tuple) and (dtype is None or dtype._category >= D._FLOAT):
+        fast = _fast_array(data, dtype)
+        if fast is not None:
+            return fast
     sizes = _compute_sizes(data)
     if dtype is None:
         dtype = _infer_dtype(data)

@@ -29,6 +29,20 @@ def bag_layout(xp, indices, offsets, include_last_offset):
     return bag_of, max(n_bags, 0)
 
 
+def _freq_scale(xp, indices, num_weights):
+    """Per-row gradient scale for ``scale_grad_by_freq`` in sum/mean mode.
+
+    PyTorch's CPU kernel divides the gradient of the r-th distinct index (in sorted order) by the
+    count of ``sorted_indices[r]`` rather than of that index itself; mirrored here so gradients
+    match PyTorch exactly (they agree with 1/count whenever each index occurs once)."""
+    counts = xp.bincount(indices, minlength=num_weights)
+    uniq = xp.unique(indices)
+    sorted_idx = xp.sort(indices)
+    scale = xp.zeros(num_weights, dtype=np.float64)
+    scale[uniq] = 1.0 / counts[sorted_idx[: uniq.shape[0]]]
+    return scale
+
+
 class EmbeddingBag(Op):
     """``out[b] = reduce_{i in bag b} weight[indices[i]] (* per_sample_weights[i])``."""
     node_name = "EmbeddingBagBackward0"
@@ -96,8 +110,7 @@ class EmbeddingBag(Op):
                     psw = ctx.saved_tensors[1]._data
                     rows = rows * psw[keep][:, None]
                 if by_freq:
-                    freq = xp.bincount(indices, minlength=shape[0])
-                    rows = rows / freq[idx][:, None].astype(g.dtype)
+                    rows = rows * _freq_scale(xp, indices, shape[0])[idx][:, None].astype(g.dtype)
                 _scatter_add(xp, gw, idx, rows)
             gw = Tensor._make(gw)
         if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
