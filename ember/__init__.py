@@ -18,6 +18,7 @@ from .ops.pointwise import *
 from .ops.reduction import *
 from .ops.shape import *
 from . import autograd, cuda
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 
 __version__ = "0.1.0"
 

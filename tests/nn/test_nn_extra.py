@@ -219,7 +219,7 @@ def test_ctc_loss_errors():
         lambda F, x, t, lib: F.ctc_loss(x, t, lib.tensor(il), lib.tensor(tl) + 5),
     ]
     for c in calls:
-        assert_same_error(lambda: c(EF, ex, et, ember), lambda: c(TF, tx, tt, torch))
+        assert_same_error(lambda c=c: c(EF, ex, et, ember), lambda c=c: c(TF, tx, tt, torch))
 
 
 # ---------------------------------------------------------------------- grid_sample / affine_grid
@@ -256,7 +256,7 @@ def test_grid_sample_float32_noncontiguous_and_gradcheck():
     gi = ember.tensor(RNG.uniform(-0.9, 0.9, (1, 2, 3, 2)), requires_grad=True)
     for pm in ("zeros", "reflection"):
         assert ember.autograd.gradcheck(
-            lambda a, b: EF.grid_sample(a, b, padding_mode=pm, align_corners=True), (xi, gi))
+            lambda a, b, pm=pm: EF.grid_sample(a, b, padding_mode=pm, align_corners=True), (xi, gi))
 
 
 def test_grid_sample_warnings_and_errors():
@@ -568,7 +568,8 @@ def test_transposed_output_padding_helper_matches_torch_output_size():
     for size in ([8, 8], (7, 8), [1, 3, 7, 7], None):
         assert_same(ember_forward(ex, size), tm(tx, output_size=size))
     for bad in ([12, 12], [3, 7, 7]):
-        assert_same_error(lambda: ember_forward(ex, bad), lambda: tm(tx, output_size=bad))
+        assert_same_error(lambda bad=bad: ember_forward(ex, bad),
+                          lambda bad=bad: tm(tx, output_size=bad))
 
 
 @pytest.mark.xfail(strict=True, reason="nn/modules/conv.py: _ConvTransposeNd.forward ignores "

@@ -9,4 +9,4 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402
 __all__ += ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
-from . import parametrizations, parametrize  # noqa: E402
+from . import parametrizations, parametrize  # noqa: E402, F401
