@@ -241,8 +241,6 @@ def test_view_strides(expr):
     check(expr)
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.to (ops/shape.py) keeps the bfloat16 tag when "
-                   "converting a bfloat16 tensor to float32; reported to the lead")
 def test_bfloat16_to_float32_dtype():
     check("m.tensor([1.1, 2.3, -0.7], dtype=m.bfloat16).float()")
 

@@ -1628,7 +1628,7 @@ def to(self, *args, **kwargs):
                      src=(self._dtype, self._device))
     if target is D.bfloat16:
         t._data = D.round_to_bfloat16(t._data) if t._device.type == "cpu" else t._data
-        t._dtype = D.bfloat16
+    t._dtype = target      # the engine tags all-bfloat16 inputs' results bfloat16: be explicit
     return t
 
 
