@@ -17,7 +17,11 @@ $(VENV)/.ok-tests: $(VENV)/.ok-runtime
 	$(PY) -m pip install -q -e ".[tests]"
 	touch $@
 
-demo: $(VENV)/.ok-runtime
+$(VENV)/.ok-demo: $(VENV)/.ok-runtime
+	$(PY) -m pip install -q -e ".[demo]"
+	touch $@
+
+demo: $(VENV)/.ok-demo
 	$(PY) examples/demo.py
 
 lint: $(VENV)/.ok-tests

@@ -374,8 +374,8 @@ class Tensor:
             return
         if self.grad_fn is None and self.requires_grad and self._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if self._base is not None and self._base.grad_fn is None and self._base.requires_grad \
-                and self.grad_fn is None:
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad and self._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
 
@@ -403,8 +403,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. the graph leaves (``torch.Tensor.backward``)."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd_backward()(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     @property
     def data(self):
@@ -512,7 +511,12 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None):
         from ._printing import tensor_repr
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents=tensor_contents)
+
+    def storage(self):
+        """The tensor's storage as a ``TypedStorage`` (PyTorch's legacy API)."""
+        from .storage import TypedStorage
+        return TypedStorage._of(self)
 
     def __str__(self):
         return self.__repr__()
@@ -544,6 +548,17 @@ def _dtype_from_type_string(s):
         if v == name:
             return getattr(D, k)
     raise ValueError(f"invalid type: '{s}'")
+
+
+_BACKWARD = []
+
+
+def _autograd_backward():
+    """``ember.autograd.backward``, imported once (Tensor.backward is on every training step)."""
+    if not _BACKWARD:
+        from .autograd import backward
+        _BACKWARD.append(backward)
+    return _BACKWARD[0]
 
 
 def wrap_dim(dim, ndim):

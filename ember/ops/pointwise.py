@@ -22,6 +22,7 @@ from ._util import broadcast_error, xp_of
 __all__ = []
 
 _state = grad_mode.state
+_ndarray = np.ndarray
 _SCALARS = (int, float, bool, complex)
 
 
@@ -30,6 +31,28 @@ def _export(*names):
 
 
 # ---------------------------------------------------------------------- array helpers
+# ``np.errstate(...)`` costs about 1 us per op (an object, a new error-mode object, two
+# context-variable calls): more than adding two small arrays.  The hot binary ops instead
+# swap in a prebuilt all-"ignore" error state through the context variable np.errstate
+# itself uses (NumPy >= 2); ``_quiet()`` / ``_loud(token)`` bracket the computation.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _ERR_CV
+    with np.errstate(all="ignore"):
+        _QUIET_STATE = _ERR_CV.get()
+    _quiet_set = _ERR_CV.set
+    _loud = _ERR_CV.reset
+
+    def _quiet():
+        return _quiet_set(_QUIET_STATE)
+except (ImportError, AttributeError):     # another NumPy layout: the public (slower) way
+    def _quiet():
+        e = np.errstate(all="ignore")
+        e.__enter__()
+        return e
+
+    def _loud(e):
+        e.__exit__(None, None, None)
+
 _NUMBER_TYPES = (int, float, complex, np.generic)
 
 
@@ -193,7 +216,10 @@ class _BinaryOp(Op):
 
     @classmethod
     def forward(cls, ctx, a, b, **kw):
-        xp, a, b = _pair(a, b)
+        if a.__class__ is _ndarray and b.__class__ is _ndarray:
+            xp = np     # the common case: two NumPy arrays (promotion already done)
+        else:
+            xp, a, b = _pair(a, b)
         kind = a.dtype.kind
         if kind not in cls.allowed:
             if kind == "c" and cls.complex_error:
@@ -201,13 +227,16 @@ class _BinaryOp(Op):
             raise _not_implemented(cls.kernel, a.dtype)
         if cls.float_result and kind in "biu":
             a, b = _float_array(a), _float_array(b)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            try:
-                out = cls.compute(xp, a, b, **kw)
-            except ValueError:
-                raise broadcast_error(a.shape, b.shape) from None
-        for k, v in kw.items():
-            setattr(ctx, k, v)
+        token = _quiet()
+        try:
+            out = cls.compute(xp, a, b, **kw)
+        except ValueError:
+            raise broadcast_error(a.shape, b.shape) from None
+        finally:
+            _loud(token)
+        if kw:
+            for k, v in kw.items():
+                setattr(ctx, k, v)
         save = cls.save
         if save == "ab":
             ctx.save_for_backward(a, b)
@@ -302,6 +331,8 @@ def _mul_compute(xp, a, b):
 
 
 def _mul_grads(ctx, grad, a, b, out, need):
+    if a._dtype._category < 3 and b._dtype._category < 3:   # real: conj() is the identity
+        return (grad * b if need[0] else None, grad * a if need[1] else None)
     return (grad * b.conj() if need[0] else None, grad * a.conj() if need[1] else None)
 
 
