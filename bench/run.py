@@ -218,7 +218,7 @@ def matmul_gflops(repeats, n):
     ta, tb = torch.tensor(a), torch.tensor(b)
     flop = 2 * n ** 3
     res = {"numpy": [], "ember": [], "torch": []}
-    for f, key in ((lambda: a @ b, "numpy"), (lambda: ea @ eb, "ember"), (lambda: ta @ tb, "torch")):
+    for f in (lambda: a @ b, lambda: ea @ eb, lambda: ta @ tb):
         f()
     for _ in range(repeats):
         for f, key in ((lambda: a @ b, "numpy"), (lambda: ea @ eb, "ember"),

@@ -448,7 +448,7 @@ class Module:
             for module in self.children():
                 module._apply(fn)
         from ...autograd.grad_mode import no_grad
-        for key, param in self._parameters.items():
+        for param in self._parameters.values():
             if param is None:
                 continue
             with no_grad():

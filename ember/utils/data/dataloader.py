@@ -17,7 +17,7 @@ from ... import _dtype as D
 from .dataset import IterableDataset
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import create_fetcher
-from ._utils.worker import ExceptionWrapper, _IterableDatasetStopIteration, _ResumeIteration, worker_loop
+from ._utils.worker import ExceptionWrapper, get_worker_info, _IterableDatasetStopIteration, _ResumeIteration, worker_loop
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
