@@ -108,7 +108,8 @@ def _accumulate(t, grad):
             t._grad = old + grad
             return _post_accumulate(t)
         old._bump_version()
-    _post_accumulate(t)
+    if t._extra is not None:
+        _post_accumulate(t)
 
 
 def _post_accumulate(t):

@@ -1084,7 +1084,8 @@ _ALIGN_CORNERS_WARNING = ("Default grid_sample and affine_grid behavior has chan
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample ``input`` (N, C, H, W) or (N, C, D, H, W) at the normalised locations of ``grid``
     (N, H_out, W_out, 2) / (N, D_out, H_out, W_out, 3), as PyTorch's ``F.grid_sample``:
-    bilinear or nearest, padding ``zeros``/``border``/``reflection``; differentiable in both."""
+    bilinear, nearest or (4-D only) bicubic; padding ``zeros``/``border``/``reflection``;
+    differentiable in both."""
     from ..ops import grid_sample as G
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' "
@@ -1095,8 +1096,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_CORNERS_WARNING, stacklevel=2)
         align_corners = False
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not implemented in Ember")
     if input.dim() not in (4, 5):
         raise RuntimeError("grid_sampler(): expected 4D or 5D input and grid with same number of "
                            f"dimensions, but got input with sizes {list(input.shape)} and grid "
@@ -1112,6 +1111,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise RuntimeError("grid_sampler(): expected grid and input to have same batch size, but "
                            f"got input with sizes {list(input.shape)} and grid with sizes "
                            f"{list(grid.shape)}")
+    if mode == "bicubic" and input.dim() != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     op = G.GridSampler2D if input.dim() == 4 else G.GridSampler3D
     return op.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
 

@@ -72,6 +72,9 @@ class UninitializedParameter(Parameter):
         p = _share(cls, empty(0, dtype=dtype or D.get_default_dtype(), device=device), requires_grad)
         return p
 
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
     def materialize(self, shape, device=None, dtype=None):
         from ..ops.creation import empty
         t = empty(*shape, dtype=dtype or self._dtype, device=device or self._device)

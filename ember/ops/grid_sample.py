@@ -101,6 +101,59 @@ def _prod(xs):
     return out
 
 
+_A = -0.75     # the cubic convolution constant PyTorch uses
+
+
+def _cubic_coefficients(t):
+    """Weights of the taps at offsets -1, 0, 1, 2 for fractional position ``t``."""
+    x1, x2 = t + 1.0, 1.0 - t
+    return [((_A * x1 - 5 * _A) * x1 + 8 * _A) * x1 - 4 * _A,
+            ((_A + 2) * t - (_A + 3)) * t * t + 1,
+            ((_A + 2) * x2 - (_A + 3)) * x2 * x2 + 1,
+            ((_A * (x2 + 1) - 5 * _A) * (x2 + 1) + 8 * _A) * (x2 + 1) - 4 * _A]
+
+
+def _cubic_coefficients_grad(t):
+    """PyTorch's ``get_cubic_coefficients_grad`` (the derivative, negated, as its kernel uses)."""
+    x0, x1, x2, x3 = -1 - t, -t, 1 - t, 2 - t
+    return [(-3 * _A * x0 - 10 * _A) * x0 - 8 * _A,
+            (-3 * (_A + 2) * x1 - 2 * (_A + 3)) * x1,
+            (3 * (_A + 2) * x2 - 2 * (_A + 3)) * x2,
+            (3 * _A * x3 - 10 * _A) * x3 + 8 * _A]
+
+
+def _bounded(xp, coord, size, padding_mode, align_corners):
+    """A bicubic tap's integer index after the padding mode maps it (PyTorch's
+    ``get_value_bounded``: the tap coordinate is mapped, then truncated)."""
+    if padding_mode == "border":
+        coord = xp.clip(coord, 0, size - 1)
+    elif padding_mode == "reflection":
+        if align_corners:
+            coord = _reflect(xp, coord, 0, 2 * (size - 1))[0]
+        else:
+            coord = _reflect(xp, coord, -1, 2 * size - 1)[0]
+        coord = xp.clip(coord, 0, size - 1)
+    return coord.astype(np.int64)
+
+
+def _bicubic_taps(xp, grid, sizes, padding_mode, align_corners):
+    """Per tap (i along x, j along y): ``(iy, ix), in_bounds, wx_i, wy_j``; plus the fractional
+    parts and un-normalisation multipliers the grid gradient needs."""
+    H, W = sizes
+    ix = source_index(xp, grid[..., 0], W, "zeros", align_corners)
+    iy = source_index(xp, grid[..., 1], H, "zeros", align_corners)
+    fx, fy = xp.floor(ix[0]), xp.floor(iy[0])
+    tx, ty = ix[0] - fx, iy[0] - fy
+    wx, wy = _cubic_coefficients(tx), _cubic_coefficients(ty)
+    taps = []
+    for j in range(4):
+        y = _bounded(xp, fy - 1 + j, H, padding_mode, align_corners)
+        for i in range(4):
+            x = _bounded(xp, fx - 1 + i, W, padding_mode, align_corners)
+            taps.append(((y, x), _in_bounds((y, x), sizes), i, j))
+    return taps, wx, wy, (tx, ty), (ix[1], iy[1])
+
+
 class _GridSampler(Op):
     @staticmethod
     def forward(ctx, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
@@ -114,34 +167,41 @@ class _GridSampler(Op):
             mults.append(m)
         x_cl = xp.moveaxis(input, 1, -1)
         out = xp.zeros(grid.shape[:-1] + (input.shape[1],), dtype=input.dtype)
+        ctx.save_for_backward(input, grid)
+        if mode == "bicubic":
+            taps, wx, wy, _, _ = _bicubic_taps(xp, grid, sizes, padding_mode, align_corners)
+            for idx, ok, i, j in taps:
+                vals, _ = _gather(xp, x_cl, idx, ok, sizes)
+                out += vals * (wx[i] * wy[j])[..., None]
+            ctx.meta = (None, None, mode, sizes, padding_mode, align_corners)
+            return xp.ascontiguousarray(xp.moveaxis(out, -1, 1))
         for idx, ok, fw in _taps(xp, src, sizes, mode):
             vals, _ = _gather(xp, x_cl, idx, ok, sizes)
             out += vals if fw is None else vals * _prod(fw[0])[..., None]
-        ctx.meta = (src, mults, mode, sizes)
-        ctx.save_for_backward(input)
+        ctx.meta = (src, mults, mode, sizes, padding_mode, align_corners)
         return xp.ascontiguousarray(xp.moveaxis(out, -1, 1))
 
     @staticmethod
     def backward(ctx, grad):
         from .._tensor import Tensor
-        src, mults, mode, sizes = ctx.meta
-        inp = ctx.saved_tensors[0]._data
+        src, mults, mode, sizes, padding_mode, align_corners = ctx.meta
+        inp, grid = (t._data for t in ctx.saved_tensors)
         g = grad._data
         xp = xp_of(g)
-        d = len(src)
         go = xp.moveaxis(g, 1, -1)                       # (N, *out, C)
         x_cl = xp.moveaxis(inp, 1, -1)
         gin = xp.zeros(x_cl.shape, dtype=g.dtype) if ctx.needs_input_grad[0] else None
+        if mode == "bicubic":
+            return _bicubic_backward(ctx, xp, go, x_cl, gin, grid, sizes, padding_mode,
+                                     align_corners)
+        d = len(src)
         ggrid = [xp.zeros(src[0].shape, dtype=g.dtype) for _ in range(d)]
         for idx, ok, fw in _taps(xp, src, sizes, mode):
             w = ok.astype(g.dtype) if fw is None else _prod(fw[0]) * ok
             vals, where = _gather(xp, x_cl, idx, ok, sizes)
             if gin is not None:
                 contrib = go * w[..., None]
-                if xp is np:
-                    np.add.at(gin, where, contrib)
-                else:
-                    xp.add.at(gin, where, contrib)
+                _scatter_add(xp, gin, where, contrib)
             if fw is not None and ctx.needs_input_grad[1]:
                 vdot = (vals * go).sum(-1)
                 fac, bits = fw
@@ -155,6 +215,32 @@ class _GridSampler(Op):
             gg = xp.stack([ggrid[d - 1 - j] * mults[d - 1 - j] for j in range(d)], -1)
             gg = Tensor._make(gg.astype(g.dtype, copy=False))
         return gi, gg
+
+
+def _scatter_add(xp, out, where, vals):
+    if xp is np:
+        np.add.at(out, where, vals)
+    else:
+        xp.add.at(out, where, vals)
+
+
+def _bicubic_backward(ctx, xp, go, x_cl, gin, grid, sizes, padding_mode, align_corners):
+    from .._tensor import Tensor
+    taps, wx, wy, (tx, ty), (mx, my) = _bicubic_taps(xp, grid, sizes, padding_mode, align_corners)
+    gwx, gwy = _cubic_coefficients_grad(tx), _cubic_coefficients_grad(ty)
+    gx = xp.zeros(grid.shape[:-1], dtype=go.dtype)
+    gy = xp.zeros(grid.shape[:-1], dtype=go.dtype)
+    for idx, ok, i, j in taps:
+        vals, where = _gather(xp, x_cl, idx, ok, sizes)
+        if gin is not None:
+            _scatter_add(xp, gin, where, go * ((wx[i] * wy[j]) * ok)[..., None])
+        if ctx.needs_input_grad[1]:
+            vdot = (vals * go).sum(-1)
+            gx -= vdot * gwx[i] * wy[j]
+            gy -= vdot * gwy[j] * wx[i]
+    gi = Tensor._make(xp.ascontiguousarray(xp.moveaxis(gin, -1, 1))) if gin is not None else None
+    gg = Tensor._make(xp.stack([gx * mx, gy * my], -1)) if ctx.needs_input_grad[1] else None
+    return gi, gg
 
 
 class GridSampler2D(_GridSampler):

@@ -246,9 +246,15 @@ class _BinaryOp(Op):
 
     @classmethod
     def backward(cls, ctx, grad):
-        saved = dict(zip(cls.save, ctx.saved_tensors)) if cls.save else {}
-        need = ctx.needs_input_grad
-        return cls.grads(ctx, grad, saved.get("a"), saved.get("b"), saved.get("o"), need)
+        save = cls.save
+        if save == "ab":
+            a, b = ctx.saved_tensors
+            return cls.grads(ctx, grad, a, b, None, ctx.needs_input_grad)
+        if not save:
+            return cls.grads(ctx, grad, None, None, None, ctx.needs_input_grad)
+        saved = dict(zip(save, ctx.saved_tensors))
+        return cls.grads(ctx, grad, saved.get("a"), saved.get("b"), saved.get("o"),
+                         ctx.needs_input_grad)
 
     @staticmethod
     def compute(xp, a, b):

@@ -74,6 +74,10 @@ return_types.aminmax_out = _return_type("aminmax_out", ("min", "max"))
 
 
 # ---------------------------------------------------------------------- helpers
+_ndarray = np.ndarray
+_add_reduce = np.add.reduce
+
+
 def _reduce_dims(dim, ndim):
     """``dim`` as a sorted tuple, or None for all dims (None, (), [] and any dim of a 0-d tensor)."""
     if dim is None:
@@ -111,7 +115,21 @@ def _restore_dims(grad, shape, dims, keepdim):
 
 def _unreduce(grad, shape, dims, keepdim):
     """The gradient of a reduction broadcast back over the input's shape."""
+    if grad._data.ndim == 0:
+        # a full reduction's 0-d gradient expands to any shape: skip the reshape and the size
+        # checks of ``Tensor.expand`` (this is the backward of every ``loss.sum()``)
+        return _expand_op().apply(grad, shape=tuple(shape))
     return _restore_dims(grad, shape, dims, keepdim).expand(shape)
+
+
+def _expand_op():
+    global _Expand
+    if _Expand is None:
+        from .shape import Expand as _Expand
+    return _Expand
+
+
+_Expand = None
 
 
 def _keep_array(arr, shape, dims, keepdim):
@@ -192,6 +210,8 @@ class Sum(Op):
             dtype = np.int64   # PyTorch sums integers (and bools) in int64
         if (dtype or x.dtype) == np.float16:    # ... and half in float32
             return x.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(np.float16)
+        if x.__class__ is _ndarray:     # ndarray.sum is a Python wrapper around this
+            return _add_reduce(x, dims, dtype, None, keepdim)
         return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod

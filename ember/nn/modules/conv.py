@@ -130,7 +130,13 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input, output_size=None):
         fn = getattr(F, f"conv_transpose{self._nd}d")
-        return fn(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+        output_padding = self.output_padding
+        if output_size is not None:
+            from .conv_output_size import transposed_output_padding
+            output_padding = transposed_output_padding(input, output_size, self.stride,
+                                                       self.padding, self.kernel_size, self._nd,
+                                                       self.dilation, self.output_padding)
+        return fn(input, self.weight, self.bias, self.stride, self.padding, output_padding,
                   self.groups, self.dilation)
 
 

@@ -628,15 +628,19 @@ class Module:
         if metadata is not None:
             state_dict._metadata = metadata
 
-        stack = [(self, "")]
+        # each child sees its parent's dict after the parent's load pre-hooks ran (as PyTorch)
+        stack = [(self, "", state_dict)]
         while stack:
-            module, prefix = stack.pop()
+            module, prefix, local_state = stack.pop()
             local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
-            child_state = {k: v for k, v in state_dict.items() if k.startswith(prefix)}
-            module._load_from_state_dict(child_state, prefix, local_metadata, True, missing_keys,
+            module._load_from_state_dict(local_state, prefix, local_metadata, True, missing_keys,
                                          unexpected_keys, error_msgs, assign)
-            kids = [(child, prefix + name + ".") for name, child in module._modules.items()
-                    if child is not None]
+            kids = []
+            for name, child in module._modules.items():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    kids.append((child, child_prefix, {k: v for k, v in local_state.items()
+                                                       if k.startswith(child_prefix)}))
             stack.extend(reversed(kids))
         incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
         for hook in self._load_state_dict_post_hooks.values():
