@@ -501,7 +501,13 @@ class _AddProduct(Op):
         p = cls._prod(a, b)
         r = _scale(p, alpha)
         if beta != 0:
-            r = r + _scale(c, beta)
+            c = _scale(c, beta)
+            xp = xp_of(p)
+            if r.__class__ is xp.ndarray and r.dtype == getattr(c, "dtype", None) and \
+                    xp.broadcast_shapes(r.shape, c.shape) == r.shape:
+                xp.add(r, c, out=r)     # r is a fresh product: add the bias in place, no new array
+            else:
+                r = r + c
         return xp_of(p).asarray(r).astype(p.dtype, copy=False)
 
     @staticmethod
