@@ -1,7 +1,7 @@
 """The main job: train a small CNN on scikit-learn's handwritten digits with Ember, then test it.
 
-One command (``make demo`` or ``python examples/demo.py``) runs the training project in
-examples/digits, which is exactly what ``ember new`` creates: a pytorch-template style project
+One command (``make demo`` or ``python examples/demo.py``) creates the training project in
+examples/digits with ``ember new`` (once) and runs it: a pytorch-template style project
 (train.py, test.py, config.json, base/, model/, trainer/ ...) written as ordinary PyTorch code,
 with ``import torch`` bound to Ember by ``ember.install_as_torch()``.
 
@@ -46,6 +46,10 @@ def _field(lines, label):
 
 
 def main(argv=()):
+    if not PROJECT.exists():
+        from ember._scaffold import new_project
+        if new_project(str(PROJECT)) != 0:
+            sys.exit("demo: could not create the project")
     train = _run(["train.py", "-c", "config.json", *argv])
     best = _field(train, "Best model")
     if best is None:

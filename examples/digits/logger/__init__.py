@@ -1,2 +1,0 @@
-from .logger import *  # noqa: F401,F403
-from .visualization import *  # noqa: F401,F403

@@ -1,1 +1,0 @@
-from .trainer import *  # noqa: F401,F403

@@ -1,1 +1,0 @@
-from .util import *  # noqa: F401,F403
