@@ -17,9 +17,16 @@ import subprocess
 import sys
 import time
 
-# Pin BLAS threads to the machine's cores for both frameworks before NumPy loads.
+# PyTorch gets the machine's cores; NumPy's OpenBLAS (Ember's BLAS) one thread unless the
+# environment says otherwise.  Both frameworks share this process, and their idle threads
+# spin: on the 2-core box, OpenBLAS's two threads made PyTorch's MLP step 29 ms instead of
+# 5.6 ms (CNN 102 ms instead of 36 ms), and PyTorch's spinning OpenMP workers slowed Ember
+# as much (both 60-400 ms).  One OpenBLAS thread removes the interference; it costs Ember
+# little here (Ember alone: MLP 7.0-7.5 ms with 2 threads, 8.3-11 ms with 1; CNN no gain).
+# ``OMP_WAIT_POLICY=PASSIVE`` also removes it but slows PyTorch's small ops 10-20x.
 _CORES = str(os.cpu_count() or 1)
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, _CORES)
 
 import numpy as np  # noqa: E402
@@ -254,7 +261,10 @@ def main():
     args = p.parse_args()
     repeats = 3 if args.quick else 7
     only = [s.strip() for s in args.only.split(",") if s.strip()]
-    print(f"cores={_CORES}  torch {torch.__version__}  numpy {np.__version__}  repeats={repeats}")
+    print(f"cores={_CORES}  torch {torch.__version__}  numpy {np.__version__}  repeats={repeats}  "
+          f"torch threads={torch.get_num_threads()}  "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}  "
+          f"load={os.getloadavg()[0]:.1f}")
     print(f"{'workload':32s} {'torch median':>14s} {'ember median':>14s} {'ember min-max':>24s} {'ratio':>7s}")
     for name, make in WORKLOADS.items():
         if only and not any(name.startswith(o) for o in only):

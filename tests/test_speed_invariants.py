@@ -166,3 +166,58 @@ def test_matmul_adds_no_copy_for_contiguous_float32(case):
     assert r.dtype == ember.float32
     # an input copy would add a whole 256 KiB (or 256 KiB for x3) on top of the output
     assert peak < r._data.nbytes + 128 * 1024, (peak, r._data.nbytes)
+
+
+def test_first_gradients_are_stored_without_a_copy(monkeypatch):
+    """Leaf gradients of an MLP (weights behind ``.t()``, biases behind a broadcast) are stolen,
+    not cloned: the weight gradient is computed column-major as PyTorch's mm backward does."""
+    from ember.ops import shape
+    copies = []
+    orig = shape.Clone.forward
+
+    def counting(ctx, x, *a, **k):
+        copies.append(x.shape)
+        return orig(ctx, x, *a, **k)
+    monkeypatch.setattr(shape.Clone, "forward", staticmethod(counting))
+    model = _mlp()
+    x, y = _data("mlp")
+    nn.functional.cross_entropy(model(x), y).backward()
+    assert copies == []
+    for p in model.parameters():
+        assert p.grad._data.flags.c_contiguous and p.grad.shape == p.shape
+
+
+def test_fast_paths_agree_with_torch():
+    import torch
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 4, 5)).astype(np.float32)
+    y = rng.standard_normal((4, 5)).astype(np.float32)
+    for lib in (ember, torch):
+        a, b = lib.tensor(x), lib.tensor(y)
+        res = [a.sum(), a[:, ::2].sum(), a.transpose(0, 2).sum(), a + b, a - b, a * b, a / b,
+               a * 2.5, a + 1, a / 0, a - 3]
+        if lib is ember:
+            got = res
+        else:
+            want = res
+    for g, w in zip(got, want):
+        assert g.dtype == ember.float32 and tuple(g.shape) == tuple(w.shape)
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)
+    d = ember.tensor([1.0, 2.0], dtype=ember.float64)
+    assert (d * d).dtype == ember.float64 and d.sum().dtype == ember.float64
+    i = ember.tensor([1, 2])
+    assert (i / i).dtype == ember.float32 and (i * i).dtype == ember.int64
+    assert i.sum().dtype == ember.int64
+
+
+@pytest.mark.parametrize("opt,kw,limit", [("SGD", {"momentum": 0.9}, 1.1), ("Adam", {}, 2.1),
+                                          ("AdamW", {}, 2.1)])
+def test_optimizer_step_temporaries(opt, kw, limit):
+    """An optimizer step allocates at most ``limit`` parameter-sized temporaries: updates are
+    written into parameters and state in place, not computed out of place and copied back."""
+    p = nn.Parameter(ember.randn(256, 256))
+    optimizer = getattr(ember.optim, opt)([p], lr=0.01, **kw)
+    p.grad = ember.randn(256, 256)
+    optimizer.step()       # creates the state
+    _, peak = _peak_bytes(optimizer.step)
+    assert peak < limit * p._data.nbytes, peak / p._data.nbytes

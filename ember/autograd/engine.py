@@ -92,8 +92,9 @@ def _accumulate(t, grad):
         else:
             arr = grad._data
             # refs: the tensor's slot, the local ``arr``, getrefcount's argument
-            if arr.__class__ is _ndarray and arr.base is None and _getrefcount(arr) <= 3 \
-                    and grad._dtype is t._dtype and arr.flags.c_contiguous:
+            if arr.__class__ is _ndarray and _getrefcount(arr) <= 3 \
+                    and grad._dtype is t._dtype and arr.flags.c_contiguous \
+                    and (arr.base is None or _sole_view(grad, arr)):
                 g = Tensor._make(arr, grad._dtype)
             else:
                 g = grad.detach().clone(memory_format="contiguous")
@@ -110,6 +111,19 @@ def _accumulate(t, grad):
         old._bump_version()
     if t._extra is not None:
         _post_accumulate(t)
+
+
+def _sole_view(grad, arr):
+    """Whether ``grad`` (array ``arr``) is a row-major view covering all of a fresh array that
+    nothing else can reach, such as ``mm(...).t()``, the weight gradient of ``linear``: then
+    it is stolen like an unshared gradient instead of copied."""
+    owner = arr.base
+    base = grad._base
+    # refs to ``base``: grad._base, the local, getrefcount's argument; to ``owner``: arr.base,
+    # base._data, the local, the argument
+    return owner.__class__ is _ndarray and owner.base is None and owner.nbytes == arr.nbytes \
+        and base is not None and base._data is owner and base._base is None \
+        and _getrefcount(base) <= 3 and _getrefcount(owner) <= 4
 
 
 def _post_accumulate(t):

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, tensor_method, _scalar_type_name
+from ..autograd import grad_mode
 from ..autograd.function import Op, apply_inplace
 from ._util import broadcast_error, wrap_dim, xp_of
 
@@ -138,9 +139,32 @@ class Mm(Op):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        ga = mm(grad, _mH(b)) if ctx.needs_input_grad[0] else None
-        gb = mm(_mH(a), grad) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        need = ctx.needs_input_grad
+        return (_mm_mat1_grad(grad, a, b) if need[0] else None,
+                _mm_mat2_grad(grad, a, b) if need[1] else None)
+
+
+def _column_major(t):
+    """PyTorch's test for a column-major matrix (element strides ``(1, rows)``)."""
+    x = t._data
+    item = x.itemsize
+    st = x.strides
+    return x.ndim == 2 and st[0] == item and st[1] == x.shape[0] * item
+
+
+# As PyTorch's mm_mat1_backward / mm_mat2_backward: the gradient of a column-major operand
+# (``weight.t()`` in ``linear``) is computed column-major too, so that after the ``.t()``
+# backward the weight's gradient is row-major and can be stored without a copy.
+def _mm_mat1_grad(grad, a, b):
+    if _column_major(a):
+        return _mH(mm(b, _mH(grad)))
+    return mm(grad, _mH(b))
+
+
+def _mm_mat2_grad(grad, a, b):
+    if _column_major(b):
+        return _mH(mm(_mH(grad), a))
+    return mm(_mH(a), grad)
 
 
 def _check_mm(a, b):
@@ -361,7 +385,25 @@ def _rmatmul(self, other):
 def _fmatmul(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
+    x = self._data
+    y = other._data
+    dt = self._dtype
+    # ``a @ b`` on two dense float matrices of one dtype (the common case): mm without the
+    # general dispatch; with no graph to record, one NumPy (BLAS) call and a wrap
+    if other._dtype is dt and dt in _FAST_MM and x.__class__ is _ndarray and \
+            y.__class__ is _ndarray and x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0]:
+        if (self._requires_grad or other._requires_grad) and _grad_state.grad_enabled:
+            return Mm.apply(self, other)
+        if (x.flags.c_contiguous or x.flags.f_contiguous) and \
+                (y.flags.c_contiguous or y.flags.f_contiguous):
+            return Tensor._make(_np_matmul(x, y), dt)
     return matmul(self, other)
+
+
+_FAST_MM = frozenset((D.float32, D.float64))
+_ndarray = np.ndarray
+_np_matmul = np.matmul
+_grad_state = grad_mode.state
 
 
 Tensor.__matmul__ = _fmatmul
@@ -533,7 +575,8 @@ class Addmm(_AddProduct):
 
     @staticmethod
     def _grads(grad, a, b, needs):
-        return (mm(grad, _mH(b)) if needs[1] else None, mm(_mH(a), grad) if needs[2] else None)
+        return (_mm_mat1_grad(grad, a, b) if needs[1] else None,
+                _mm_mat2_grad(grad, a, b) if needs[2] else None)
 
 
 class Baddbmm(_AddProduct):

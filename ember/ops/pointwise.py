@@ -23,6 +23,8 @@ __all__ = []
 
 _state = grad_mode.state
 _ndarray = np.ndarray
+_np_add, _np_subtract, _np_multiply, _np_true_divide = np.add, np.subtract, np.multiply, np.true_divide
+_FAST_FLOAT = frozenset((D.float32, D.float64))
 _SCALARS = (int, float, bool, complex)
 
 
@@ -1837,22 +1839,69 @@ def _inplace(self, cls, operands=(), kwargs=None, float_result=False, check=True
     return apply_inplace(cls, self, tuple(operands), kwargs or {})
 
 
+def _fast_inplace(self, other, ufunc, alpha=1):
+    """``self.op_(other)`` computed straight into ``self``'s memory, or None when the general
+    path is needed.  Taken for a dense float32/float64 NumPy tensor and a same-dtype tensor or a
+    Python number, with no graph to record (optimizer updates): NumPy's ``out=`` gives the
+    general path's values (it buffers overlapping operands) without the temporary result and
+    the copy back.  ``alpha`` scales ``other`` first, rounded, as the general path does."""
+    x = self._data
+    dt = self._dtype
+    if dt not in _FAST_FLOAT or x.__class__ is not _ndarray or not x.flags.writeable or \
+            not (x.flags.c_contiguous or x.flags.f_contiguous):
+        return None
+    oc = other.__class__
+    if oc is Tensor or isinstance(other, Tensor):
+        if other._dtype is not dt or other._data.__class__ is not _ndarray:
+            return None
+        if _state.grad_enabled and (self._requires_grad or other._requires_grad):
+            return None
+        y = other._data
+    elif (oc is float or oc is int) and -3e38 < other < 3e38:
+        if _state.grad_enabled and self._requires_grad:
+            return None
+        y = x.dtype.type(other)
+    else:
+        return None
+    if alpha.__class__ is not int and alpha.__class__ is not float:
+        return None
+    token = _quiet()
+    try:
+        if alpha != 1:
+            y = y * x.dtype.type(alpha)
+        ufunc(x, y, out=x)
+    except ValueError:      # not broadcastable to self's shape: the general path says why
+        return None
+    finally:
+        _loud(token)
+    self._bump_version()
+    return self
+
+
 def add_(self, other, *, alpha=1):
+    if _fast_inplace(self, other, _np_add, alpha) is not None:
+        return self
     _check_alpha(self, other, alpha)
     return _inplace(self, Add, (other,), {"alpha": alpha} if alpha != 1 else {})
 
 
 def sub_(self, other, *, alpha=1):
+    if _fast_inplace(self, other, _np_subtract, alpha) is not None:
+        return self
     _check_bool_sub(self, other)
     _check_alpha(self, other, alpha)
     return _inplace(self, Sub, (other,), {"alpha": alpha} if alpha != 1 else {})
 
 
 def mul_(self, other):
+    if _fast_inplace(self, other, _np_multiply) is not None:
+        return self
     return _inplace(self, Mul, (other,))
 
 
 def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is None and _fast_inplace(self, other, _np_true_divide) is not None:
+        return self
     if rounding_mode is None:
         return _inplace(self, Div, (other,), float_result=True)
     if rounding_mode not in ("trunc", "floor"):
@@ -1959,7 +2008,51 @@ def _clamp_inplace(scalar_cls, tensor_cls):
     return method
 
 
+def _fast_ternary(self, t1, t2, scalar, kind):
+    """``lerp_`` / ``addcmul_`` / ``addcdiv_`` with a Python-number weight or value, computed
+    with the general path's operations and roundings but written straight into ``self`` (the
+    Adam update), or None when the general path is needed (same conditions as
+    ``_fast_inplace``)."""
+    x = self._data
+    dt = self._dtype
+    if dt not in _FAST_FLOAT or x.__class__ is not _ndarray or not x.flags.writeable or \
+            not (x.flags.c_contiguous or x.flags.f_contiguous):
+        return None
+    if scalar.__class__ is not float and scalar.__class__ is not int:
+        return None
+    grad_on = _state.grad_enabled
+    if grad_on and self._requires_grad:
+        return None
+    for o in (t1, t2) if t2 is not None else (t1,):
+        if not isinstance(o, Tensor) or o._dtype is not dt or o._data.__class__ is not _ndarray \
+                or (grad_on and o._requires_grad):
+            return None
+    if not -3e38 < scalar < 3e38:
+        return None
+    v = x.dtype.type(scalar)
+    token = _quiet()
+    try:
+        if kind == "lerp":      # self + weight * (end - self)
+            d = t1._data - x
+        elif kind == "addcmul":     # self + value * (t1 * t2)
+            d = t1._data * t2._data
+        else:                       # self + value * (t1 / t2)
+            d = t1._data / t2._data
+        if d.shape != x.shape and np.broadcast_shapes(d.shape, x.shape) != x.shape:
+            return None
+        d = _np_multiply(v, d, out=d) if d.__class__ is _ndarray and d.ndim else v * d
+        _np_add(x, d, out=x)
+    except ValueError:
+        return None
+    finally:
+        _loud(token)
+    self._bump_version()
+    return self
+
+
 def lerp_(self, end, weight):
+    if _fast_ternary(self, end, None, weight, "lerp") is not None:
+        return self
     if not isinstance(weight, Tensor):
         lerp(self, end, weight)    # dtype checks
         _broadcast_check(self, (end,))
@@ -1970,10 +2063,14 @@ def lerp_(self, end, weight):
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
+    if _fast_ternary(self, tensor1, tensor2, value, "addcmul") is not None:
+        return self
     return _inplace(self, Addcmul, (tensor1, tensor2), {"value": value})
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
+    if _fast_ternary(self, tensor1, tensor2, value, "addcdiv") is not None:
+        return self
     if tensor1._dtype._category < 2 and tensor2._dtype._category < 2:
         addcdiv(self, tensor1, tensor2)
     return _inplace(self, Addcdiv, (tensor1, tensor2), {"value": value})
@@ -2153,7 +2250,6 @@ def _ipow(self, other):
 # dtypes NumPy's same-dtype result is PyTorch's, so with no graph to record the operator
 # computes directly; with a graph it goes straight to ``Op.apply``.
 _FAST_DTYPES = frozenset((D.float32, D.float64, D.int64, D.int32))
-_FAST_FLOAT = frozenset((D.float32, D.float64))
 
 
 def _fast_operator(ufunc, cls, slow, float_only=False):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method, wrap_dim
+from ..autograd import grad_mode
 from ..autograd.function import NULL_CTX, Op, apply_inplace
 from ._util import dims_arg, xp_of
 
@@ -76,6 +77,9 @@ return_types.aminmax_out = _return_type("aminmax_out", ("min", "max"))
 # ---------------------------------------------------------------------- helpers
 _ndarray = np.ndarray
 _add_reduce = np.add.reduce
+_asarray = np.asarray
+_grad_state = grad_mode.state
+_FAST_SUM = frozenset((D.float32, D.float64))
 
 
 def _reduce_dims(dim, ndim):
@@ -115,10 +119,16 @@ def _restore_dims(grad, shape, dims, keepdim):
 
 def _unreduce(grad, shape, dims, keepdim):
     """The gradient of a reduction broadcast back over the input's shape."""
-    if grad._data.ndim == 0:
+    arr = grad._data
+    if arr.ndim == 0:
         # a full reduction's 0-d gradient expands to any shape: skip the reshape and the size
         # checks of ``Tensor.expand`` (this is the backward of every ``loss.sum()``)
-        return _expand_op().apply(grad, shape=tuple(shape))
+        shape = tuple(shape)
+        if arr.__class__ is _ndarray and not _grad_state.grad_enabled:
+            # no graph to record (backward without create_graph): the stride-0 view directly
+            return Tensor._make(_ndarray(shape, arr.dtype, arr, 0, (0,) * len(shape)),
+                                grad._dtype)
+        return _expand_op().apply(grad, shape=shape)
     return _restore_dims(grad, shape, dims, keepdim).expand(shape)
 
 
@@ -241,6 +251,12 @@ def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
 
     Integer and bool inputs sum in int64 unless ``dtype`` says otherwise.
     """
+    if dim is _NO_DIM and input.__class__ is Tensor and input._dtype in _FAST_SUM and \
+            dtype is None and out is None and not keepdim:
+        x = input._data
+        if x.__class__ is _ndarray and not (input._requires_grad and _grad_state.grad_enabled):
+            # ``x.sum()`` of a float tensor with no graph to record: skip the op machinery
+            return Tensor._make(_asarray(_add_reduce(x, None)), input._dtype)
     if isinstance(dim, D.dtype):
         dim, dtype = _NO_DIM, dim
     given = dim is not _NO_DIM
