@@ -979,7 +979,44 @@ def _erf_parts(xp, x):
     return xp.where(nan, xp.nan, erf_a), xp.where(nan, xp.nan, erfc_a)
 
 
+_SPECIAL = []
+
+
+def _scipy_special(xp):
+    """scipy.special when SciPy is installed and the data is on the CPU, else None.
+
+    SciPy is optional: its erf/erfc/erfinv are compiled ufuncs, ~100x faster than the
+    pure-NumPy series below (GELU calls erf on every activation). Without SciPy, or on
+    CuPy arrays, the NumPy implementation below is used.
+    """
+    if xp is not np:
+        return None
+    if not _SPECIAL:
+        try:
+            from scipy import special
+        except ImportError:
+            special = None
+        _SPECIAL.append(special)
+    return _SPECIAL[0]
+
+
+def _special_call(name, x):
+    sp = _scipy_special(xp_of(x))
+    if sp is None or not x.size:
+        return None
+    dt = x.dtype
+    calc = x if dt in (np.float32, np.float64) else x.astype(np.float32)
+    return getattr(sp, name)(calc).astype(dt, copy=False)
+
+
 def _erf(xp, x):
+    fast = _special_call("erf", x)
+    if fast is not None:
+        return fast
+    return _erf_numpy(xp, x)
+
+
+def _erf_numpy(xp, x):
     dt = x.dtype
     x64 = x.astype(np.float64)
     e, _ = _erf_parts(xp, x64)
@@ -987,6 +1024,13 @@ def _erf(xp, x):
 
 
 def _erfc(xp, x):
+    fast = _special_call("erfc", x)
+    if fast is not None:
+        return fast
+    return _erfc_numpy(xp, x)
+
+
+def _erfc_numpy(xp, x):
     dt = x.dtype
     x64 = x.astype(np.float64)
     if not x64.size:
@@ -996,6 +1040,13 @@ def _erfc(xp, x):
 
 
 def _erfinv(xp, y):
+    fast = _special_call("erfinv", y)
+    if fast is not None:
+        return fast
+    return _erfinv_numpy(xp, y)
+
+
+def _erfinv_numpy(xp, y):
     """Winitzki's closed-form start, then Halley steps on erf(x) - y (on erfc near |y| = 1)."""
     dt = y.dtype
     y64 = y.astype(np.float64)

@@ -838,3 +838,16 @@ def test_special_values(dtype):
                        **({"rtol": 1e-6, "atol": 1e-7} if name == "logaddexp2" else tol))
         for name in DIFFERENTIABLE:
             check_call(getattr(ember, name), getattr(torch, name), (a,), (at,), **tol)
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc", "erfinv"])
+def test_numpy_fallback_of_erf_family_matches_torch(name):
+    """Without SciPy (or on CuPy) erf/erfc/erfinv use Ember's own NumPy code: keep it exact."""
+    from ember.ops import pointwise as P
+    x = np.concatenate([np.linspace(-6, 6, 241), [0.0, -0.0, 1e-300, 27.0, -30.0, np.inf,
+                                                   -np.inf, np.nan]])
+    if name == "erfinv":
+        x = np.concatenate([np.linspace(-1, 1, 201), [0.999999, -0.999999999, np.nan]])
+    got = getattr(P, f"_{name}_numpy")(np, x)
+    want = getattr(torch, name)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-15, equal_nan=True)
