@@ -1,5 +1,8 @@
 """Shared test helpers: every test compares Ember with real PyTorch (the oracle)."""
 
+import operator
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -75,6 +78,35 @@ def assert_same_error(fn_ember, fn_torch, match_message=True):
         isinstance(ee.value, type(te.value)), f"{type(ee.value)} != {type(te.value)}: {ee.value}"
     if match_message:
         assert str(ee.value) == str(te.value), f"\nember: {ee.value}\ntorch: {te.value}"
+
+
+def describe_expr(m, expr, env=None):
+    """What evaluating ``expr`` with ``m`` bound to torch or ember gives, in comparable form."""
+    scope = {"m": m, "np": np, "operator": operator}
+    scope.update(env or {})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = eval(expr, scope)
+    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
+        return ("error", type(exc).__name__, str(exc))
+    if isinstance(r, (torch.Tensor, ember.Tensor)):
+        return ("tensor", tuple(r.shape), str(r.dtype), r.requires_grad, r.stride(), to_numpy(r))
+    return ("value", repr(r))
+
+
+def check_expr(expr, env_torch=None, env_ember=None, rtol=1e-6):
+    t = describe_expr(torch, expr, env_torch)
+    e = describe_expr(ember, expr, env_ember)
+    assert e[:-1] == t[:-1], f"\nember: {e}\ntorch: {t}"
+    if t[0] == "tensor":
+        a, b = e[-1], t[-1]
+        if a.dtype.kind in "fc":
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=0, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(a, b)
+    else:
+        assert e[-1] == t[-1], f"\nember: {e}\ntorch: {t}"
 
 
 @pytest.fixture(autouse=True)

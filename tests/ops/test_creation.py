@@ -1,7 +1,6 @@
 """Tensor creation compared with PyTorch: ``tensor`` (dtype inference, ragged data, overflow
 checks), NumPy sharing, the factories, ranges, legacy constructors, ``complex``/``polar``."""
 
-import operator
 import warnings
 
 import numpy as np
@@ -9,35 +8,9 @@ import pytest
 import torch
 
 import ember
-from conftest import assert_same, assert_same_error, to_numpy
+from conftest import check_expr, describe_expr, assert_same, assert_same_error
 
-def describe(m, expr, env=None):
-    """What evaluating ``expr`` with ``m`` bound to torch or ember gives, in comparable form."""
-    scope = {"m": m, "np": np, "operator": operator}
-    scope.update(env or {})
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r = eval(expr, scope)
-    except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
-        return ("error", type(exc).__name__, str(exc))
-    if isinstance(r, (torch.Tensor, ember.Tensor)):
-        return ("tensor", tuple(r.shape), str(r.dtype), r.requires_grad, r.stride(), to_numpy(r))
-    return ("value", repr(r))
-
-
-def check(expr, env_torch=None, env_ember=None, rtol=1e-6):
-    t = describe(torch, expr, env_torch)
-    e = describe(ember, expr, env_ember)
-    assert e[:-1] == t[:-1], f"\nember: {e}\ntorch: {t}"
-    if t[0] == "tensor":
-        a, b = e[-1], t[-1]
-        if a.dtype.kind in "fc":
-            np.testing.assert_allclose(a, b, rtol=rtol, atol=0, equal_nan=True)
-        else:
-            np.testing.assert_array_equal(a, b)
-    else:
-        assert e[-1] == t[-1], f"\nember: {e}\ntorch: {t}"
+describe, check = describe_expr, check_expr
 
 
 TENSOR_CASES = [
