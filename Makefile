@@ -25,7 +25,7 @@ demo: $(VENV)/.ok-demo
 	$(PY) examples/demo.py
 
 lint: $(VENV)/.ok-tests
-	$(VENV)/bin/ruff check ember tests bench examples
+	$(VENV)/bin/ruff check ember ember_template tests bench examples
 
 test: lint
 	$(PY) -m pytest -q -n 2 tests

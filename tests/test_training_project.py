@@ -1,4 +1,4 @@
-"""The training project of the main job (ember/_scaffold/template, examples/digits, `ember new`).
+"""The training project of the main job (ember_template/project, examples/digits, `ember new`).
 
 Each run is a subprocess, as a user runs it: the project's entry scripts bind ``torch`` to
 Ember for their whole interpreter and import top-level packages (``model``, ``utils``) of their

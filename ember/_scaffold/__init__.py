@@ -1,7 +1,8 @@
 """``ember new NAME``: a ready-to-run training project in the layout of pytorch-template.
 
-The project files live in ``template/`` next to this module (a copy of victoresque's
-pytorch-template layout, set up for scikit-learn's digits).  They are ordinary PyTorch code:
+The project files live in the data package ``ember_template`` (installed with Ember, outside
+the ``ember`` library so that the library never imports PyTorch): victoresque's
+pytorch-template layout, set up for scikit-learn's digits.  They are ordinary PyTorch code:
 the entry scripts bind ``torch`` to Ember with ``ember.install_as_torch()`` on their first
 lines, and run on PyTorch once those lines are deleted.
 """
@@ -10,9 +11,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from ember_template import PROJECT_DIR as TEMPLATE_DIR
+
 __all__ = ["TEMPLATE_DIR", "new_project", "template_files"]
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
 _SKIP_DIRS = {"__pycache__", "saved", ".pytest_cache"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
 

@@ -21,7 +21,11 @@ def _share(cls, data, requires_grad):
     t._grad_acc = None
     t._extra = None
     if requires_grad:
-        t.requires_grad = True
+        if not (t._dtype.is_floating_point or t._dtype.is_complex):
+            # PyTorch's Parameter constructor capitalises this message (requires_grad_ does not)
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
     return t
 
 

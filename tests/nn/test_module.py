@@ -163,3 +163,14 @@ def test_module_to_dtype_keeps_parameter_identity():
 def test_parameter_repr_matches_torch():
     p = ember.nn.Parameter(ember.tensor([1.0, 2.0]))
     assert repr(p) == repr(torch.nn.Parameter(torch.tensor([1.0, 2.0])))
+
+
+def test_parameter_container_reprs_match_torch():
+    for build in (lambda lib: lib.nn.ParameterList([lib.nn.Parameter(lib.ones(2, 3)), lib.ones(1),
+                                                    lib.nn.Parameter(lib.zeros(4, dtype=lib.float64))]),
+                  lambda lib: lib.nn.ParameterDict({"a": lib.nn.Parameter(lib.ones(2)),
+                                                    "b": lib.zeros(3, dtype=lib.float16)})):
+        assert repr(build(ember)) == repr(build(torch))
+    for lib in (ember, torch):     # integer tensors cannot become Parameters
+        with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype"):
+            lib.nn.ParameterDict({"b": lib.zeros(3, dtype=lib.int64)})

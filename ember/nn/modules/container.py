@@ -11,6 +11,33 @@ from .module import Module, _addindent
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
+def _abs_string_index(self, idx):
+    """The key of list position ``idx`` (negative counts from the end), as PyTorch checks it."""
+    idx = operator.index(idx)
+    if not (-len(self) <= idx < len(self)):
+        raise IndexError(f"index {idx} is out of range")
+    if idx < 0:
+        idx += len(self)
+    return str(idx)
+
+
+def _parameter_lines(items, type_label):
+    """``ParameterList``/``ParameterDict`` extra_repr lines: one per entry, as PyTorch prints them
+    (the list shows each tensor's dtype, the dict its legacy type name)."""
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            size_str = "x".join(str(size) for size in p.size())
+            device_str = "" if p.device.type == "cpu" else f" ({p.device})"
+            parastr = "{} containing: [{} of size {}{}]".format(
+                "Parameter" if isinstance(p, Parameter) else "Tensor", type_label(p), size_str,
+                device_str)
+            lines.append("  (" + str(k) + "): " + parastr)
+        else:
+            lines.append("  (" + str(k) + "): Object of type: " + type(p).__name__)
+    return "\n".join(lines)
+
+
 class Sequential(Module):
     """Modules called one after another; built from modules or an OrderedDict of them."""
 
@@ -106,13 +133,7 @@ class ModuleList(Module):
         if modules is not None:
             self += modules
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+    _get_abs_string_index = _abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -260,13 +281,7 @@ class ParameterList(Module):
         if values is not None:
             self += values
 
-    def _get_abs_string_index(self, idx):
-        idx = operator.index(idx)
-        if not (-len(self) <= idx < len(self)):
-            raise IndexError(f"index {idx} is out of range")
-        if idx < 0:
-            idx += len(self)
-        return str(idx)
+    _get_abs_string_index = _abs_string_index
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -303,18 +318,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        child_lines = []
-        for k, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size_str = "x".join(str(size) for size in p.size())
-                device_str = "" if p.device.type == "cpu" else f" ({p.device})"
-                parastr = "{} containing: [{} of size {}{}]".format(
-                    "Parameter" if isinstance(p, Parameter) else "Tensor",
-                    p.type(), size_str, device_str)
-                child_lines.append("  (" + str(k) + "): " + parastr)
-            else:
-                child_lines.append("  (" + str(k) + "): Object of type: " + type(p).__name__)
-        return "\n".join(child_lines)
+        return _parameter_lines(enumerate(self), lambda p: p.dtype)
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -374,18 +378,7 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self):
-        child_lines = []
-        for k, p in self.items():
-            if isinstance(p, Tensor):
-                size_str = "x".join(str(size) for size in p.size())
-                device_str = "" if p.device.type == "cpu" else f" ({p.device})"
-                parastr = "{} containing: [{} of size {}{}]".format(
-                    "Parameter" if isinstance(p, Parameter) else "Tensor",
-                    p.type(), size_str, device_str)
-                child_lines.append("  (" + str(k) + "): " + parastr)
-            else:
-                child_lines.append("  (" + str(k) + "): Object of type: " + type(p).__name__)
-        return "\n".join(child_lines)
+        return _parameter_lines(self.items(), lambda p: p.type())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
