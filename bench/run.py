@@ -11,23 +11,22 @@ warm-up, from the same seeds and data; the table reports medians over repeats.
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 
-# PyTorch gets the machine's cores; NumPy's OpenBLAS (Ember's BLAS) one thread unless the
-# environment says otherwise.  Both frameworks share this process, and their idle threads
-# spin: on the 2-core box, OpenBLAS's two threads made PyTorch's MLP step 29 ms instead of
-# 5.6 ms (CNN 102 ms instead of 36 ms), and PyTorch's spinning OpenMP workers slowed Ember
-# as much (both 60-400 ms).  One OpenBLAS thread removes the interference; it costs Ember
-# little here (Ember alone: MLP 7.0-7.5 ms with 2 threads, 8.3-11 ms with 1; CNN no gain).
-# ``OMP_WAIT_POLICY=PASSIVE`` also removes it but slows PyTorch's small ops 10-20x.
-_CORES = str(os.cpu_count() or 1)
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, _CORES)
+# Threads.  The issue asks for both frameworks to get the machine's cores.  They share this
+# process, and each one's idle threads spin-wait for a while after its last parallel call:
+# with OpenBLAS (Ember's BLAS) and PyTorch's OpenMP both at 2 threads all the time, PyTorch's
+# MLP step went from 5.6 to 29 ms and Ember's steps slowed as much.  So the framework being
+# timed gets all the cores and the other one a single thread (`Threads.give`), and each timed
+# block starts after a pause long enough for the other's spinning threads to go to sleep.
+# `OMP_WAIT_POLICY=PASSIVE` would stop the spinning instead, but it makes PyTorch's small ops
+# 10-20x slower, so it is not used.
+_CORES = os.cpu_count() or 1
+_BLAS_THREADS = int(os.environ.get("OPENBLAS_NUM_THREADS", _CORES))
+_SETTLE = 0.25          # seconds: OpenBLAS spins ~0.1 s (2^28 cycles), OpenMP less
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -35,7 +34,34 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import ember  # noqa: E402
 
-torch.set_num_threads(int(_CORES))
+
+class Threads:
+    """Hands the cores to one framework at a time: NumPy's OpenBLAS for Ember, OpenMP for torch."""
+
+    def __init__(self):
+        try:
+            from threadpoolctl import ThreadpoolController
+            self.blas = [c for c in ThreadpoolController().lib_controllers
+                         if c.user_api == "blas" and "torch" not in c.filepath]
+        except ImportError:        # without threadpoolctl OpenBLAS keeps its own setting
+            self.blas = []
+        self.current = None
+
+    def give(self, lib):
+        if lib == self.current:
+            return
+        self.current = lib
+        torch.set_num_threads(_CORES if lib == "torch" else 1)
+        for c in self.blas:
+            c.set_num_threads(_BLAS_THREADS if lib == "ember" else 1)
+        time.sleep(_SETTLE)
+
+    def describe(self):
+        blas = ", ".join(f"{c.internal_api} {getattr(c, 'architecture', '')}" for c in self.blas) or "unknown BLAS"
+        return f"torch threads={_CORES}  ember BLAS threads={_BLAS_THREADS} ({blas})"
+
+
+THREADS = Threads()
 
 
 from workloads import WORKLOADS, _gpt_step  # noqa: E402
@@ -59,12 +85,15 @@ def calibrate(fn, target=0.02):
 
 def bench(name, make, repeats):
     fns = {"torch": make(torch), "ember": make(ember)}
-    for f in fns.values():
+    number = 1 << 16
+    for lib, f in fns.items():
+        THREADS.give(lib)
         f()                                   # warm-up
-    number = max(1, min(calibrate(fns["torch"]), calibrate(fns["ember"])))
+        number = min(number, calibrate(f))
     times = {"torch": [], "ember": []}
     for _ in range(repeats):
         for lib in ("torch", "ember"):        # alternate, so drifts hit both
+            THREADS.give(lib)
             times[lib].append(time_call(fns[lib], number))
     return times
 
@@ -77,11 +106,14 @@ def matmul_gflops(repeats, n):
     ta, tb = torch.tensor(a), torch.tensor(b)
     flop = 2 * n ** 3
     res = {"numpy": [], "ember": [], "torch": []}
-    for f in (lambda: a @ b, lambda: ea @ eb, lambda: ta @ tb):
+    runs = ((lambda: a @ b, "numpy", "ember"), (lambda: ea @ eb, "ember", "ember"),
+            (lambda: ta @ tb, "torch", "torch"))
+    for f, _, lib in runs:
+        THREADS.give(lib)
         f()
     for _ in range(repeats):
-        for f, key in ((lambda: a @ b, "numpy"), (lambda: ea @ eb, "ember"),
-                       (lambda: ta @ tb, "torch")):
+        for f, key, lib in runs:          # NumPy's matmul runs on Ember's threads
+            THREADS.give(lib)
             res[key].append(flop / time_call(f, 1) / 1e9)
     return {k: statistics.median(v) for k, v in res.items()}
 
@@ -116,8 +148,7 @@ def main():
     repeats = 3 if args.quick else 7
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     print(f"cores={_CORES}  torch {torch.__version__}  numpy {np.__version__}  repeats={repeats}  "
-          f"torch threads={torch.get_num_threads()}  "
-          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}  "
+          f"{THREADS.describe()}  "
           f"load={os.getloadavg()[0]:.1f}")
     print(f"{'workload':32s} {'torch median':>14s} {'ember median':>14s} {'ember min-max':>24s} {'ratio':>7s}")
     for name, make in WORKLOADS.items():
@@ -144,7 +175,6 @@ def main():
         t, e = peak_rss("torch", steps), peak_rss("ember", steps)
         print(f"W6 peak RSS over {steps} W4 steps: torch {t:.0f} MiB, ember {e:.0f} MiB, "
               f"ratio {e / t:.2f}x")
-    _ = resource
 
 
 if __name__ == "__main__":

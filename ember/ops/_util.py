@@ -54,3 +54,41 @@ def dims_arg(dim, ndim):
                     raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         return tuple(sorted(out))
     return (wrap_dim(dim, ndim),)
+
+
+_INT_VIEW = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def select(cond, x, y):
+    """``where(cond, x, y)`` on NumPy arrays, by bit masks instead of NumPy's ``where``.
+
+    NumPy's ``where`` (and every ``where=`` loop) branches per element: with an unpredictable
+    mask, like the sign pattern of activations, it is ~10x slower than arithmetic (~250 us
+    against ~20 us for 65,536 float32 values here).  Here the mask becomes an integer array of
+    all-ones/all-zeros bits, ANDed with the operands' bits: exact for every value, inf and NaN
+    included (``x * mask`` is not: ``inf * 0`` is NaN).  ``x`` or ``y`` may be the number 0.
+    Returns None when the fast path does not apply (other shapes, dtypes or array types); the
+    caller then uses ``where``.
+    """
+    x_zero = x.__class__ is int and x == 0
+    y_zero = y.__class__ is int and y == 0
+    arr = x if y_zero else y
+    if cond.__class__ is not np.ndarray or arr.__class__ is not np.ndarray or \
+            cond.shape != arr.shape or arr.dtype.kind not in "fiu":
+        return None
+    it = _INT_VIEW[arr.itemsize]
+    m = cond.astype(it)                        # 0 / 1
+    if y_zero:                                 # keep x where cond: 0 -> 0, 1 -> -1 (all bits)
+        np.negative(m, out=m)
+        return np.bitwise_and(x.view(it), m, out=m).view(arr.dtype)
+    if x_zero:                                 # keep y where not cond: 0 -> -1, 1 -> 0
+        np.subtract(m, 1, out=m)
+        return np.bitwise_and(y.view(it), m, out=m).view(arr.dtype)
+    if x.__class__ is not np.ndarray or x.shape != y.shape or x.dtype != y.dtype:
+        return None
+    np.negative(m, out=m)
+    xb, yb = x.view(it), y.view(it)
+    # y ^ ((x ^ y) & m): x's bits where m is all ones, y's where it is zero
+    t = np.bitwise_xor(xb, yb)
+    np.bitwise_and(t, m, out=t)
+    return np.bitwise_xor(t, yb, out=t).view(arr.dtype)

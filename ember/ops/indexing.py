@@ -36,6 +36,7 @@ __all__ = ["index_select", "gather", "scatter", "scatter_add", "scatter_reduce",
            "index_put_", "put"]
 
 _state = grad_mode.state
+_INT_INDEX = (D.int64, D.int32)
 
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
               "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
@@ -494,6 +495,16 @@ def _getitem(self, index):
         size = self._data.shape[0]
         if -size <= index < size:
             return _select(self, 0, index + size if index < 0 else index)
+    elif index.__class__ is Tensor and index._dtype in _INT_INDEX and index._data.ndim and \
+            self._data.ndim and not (self._requires_grad and _state.grad_enabled):
+        # ``a[idx]`` with an integer tensor and no graph: NumPy's fancy indexing is PyTorch's
+        # (negative indices wrap); an out-of-range index takes the general path for its message
+        x, i = self._data, index._data
+        if x.__class__ is i.__class__:
+            try:
+                return Tensor._make(x[i], self._dtype)
+            except IndexError:
+                pass
     view, adv = _parse(self, index, False)
     if adv:
         key = _expand_advanced(view, adv)

@@ -528,7 +528,7 @@ def _expand_error(target, shape):
 
 
 def _check_bias(input, target):
-    err = _expand_error(tuple(target), tuple(input.shape))
+    err = _expand_error(tuple(target), input._data.shape)
     if err is not None:
         raise err
 
@@ -541,6 +541,10 @@ class _AddProduct(Op):
         ctx.beta, ctx.alpha = beta, alpha
         ctx.save_for_backward(a, b)
         p = cls._prod(a, b)
+        if beta == 1 and alpha == 1 and p.__class__ is c.__class__ and p.dtype == c.dtype and \
+                (c.shape == p.shape or c.shape == p.shape[-1:]):
+            p += c          # a bias row or a full matrix: added into the fresh product in place
+            return p
         r = _scale(p, alpha)
         if beta != 0:
             c = _scale(c, beta)
@@ -629,6 +633,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
                            f"and {_sn(mat2._dtype)}")
     _check_bias(input, (mat1.shape[0], mat2.shape[1]))
     _no_bool(mat1, "addmm_impl_cpu_")
+    if beta == 1 and alpha == 1:
+        return _out(out, Addmm.apply(input, mat1, mat2))
     return _out(out, Addmm.apply(input, mat1, mat2, **_ab({"beta": beta, "alpha": alpha})))
 
 

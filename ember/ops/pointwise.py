@@ -17,7 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method
 from ..autograd import grad_mode
 from ..autograd.function import Op, _check_cast, apply_inplace
-from ._util import broadcast_error, xp_of
+from ._util import broadcast_error, select, xp_of
 
 __all__ = []
 
@@ -177,6 +177,9 @@ class _Where(Op):
     def forward(ctx, cond, x, y):
         ctx.save_for_backward(cond)
         xp = xp_of(cond)
+        fast = select(cond, x, y) if x.__class__ is not float and y.__class__ is not float else None
+        if fast is not None:
+            return fast
         if _is_array(x) and _is_array(y):
             return xp.where(cond, x, y)
         if _is_array(x):
@@ -1093,8 +1096,11 @@ class _UnaryOp(Op):
         if cls.float_only:
             x = _float_array(x)
         xp = xp_of(x)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        token = _quiet()
+        try:
             y = cls.compute(xp, x, **kw)
+        finally:
+            _loud(token)
         if y.dtype != x.dtype and y.dtype.kind == x.dtype.kind:
             y = y.astype(x.dtype)
         for k, v in kw.items():
@@ -1136,7 +1142,23 @@ def _unary_op(name, compute, derivative, save="input", float_only=True, node=Non
         "save": save, "float_only": float_only, "kernel": kernel or f"{name}_cpu",
         "allowed": allowed, "messages": messages or {}, "__module__": __name__})
 
+    compute_ = compute
+    fast = "f" in allowed
+
     def function(input, *, out=None):
+        if fast and out is None and input.__class__ is Tensor and input._dtype in _FAST_FLOAT:
+            x = input._data
+            if x.__class__ is _ndarray:
+                if input._requires_grad and _state.grad_enabled:
+                    return cls.apply(input)
+                # no graph, a float32/float64 NumPy array: the op's kernel, nothing around it
+                token = _quiet()
+                try:
+                    y = compute_(np, x)
+                finally:
+                    _loud(token)
+                if y.dtype == x.dtype:
+                    return Tensor._make(y, input._dtype)
         return _finish(cls.apply(input), out, name)
 
     function.__name__ = function.__qualname__ = name
@@ -1283,6 +1305,12 @@ absolute = abs
 def _relu_compute(xp, x):
     if x.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
+    if x.dtype.kind == "f":
+        # PyTorch zeroes where x < 0: NaN stays NaN and -0.0 stays -0.0.  On big arrays a bit
+        # mask (``select``) is ~2x faster than NumPy's where/maximum; on small ones its extra
+        # calls cost more than they save
+        fast = select(x < 0, 0, x) if x.size >= 4096 else None
+        return fast if fast is not None else xp.where(x < 0, xp.zeros((), x.dtype), x)
     return xp.maximum(x, xp.zeros((), x.dtype))
 
 

@@ -1,0 +1,157 @@
+"""The fast paths taken for speed give the same results as the general paths and as PyTorch.
+
+Each fast path (bit-mask select, unary ops without a graph, ReLU on big arrays, addmm's
+in-place bias, reshape of contiguous tensors, integer-tensor indexing) is checked on the
+inputs that could break it: NaN, inf, -0.0, every float dtype, errors that must keep
+PyTorch's message.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember.ops._util import select
+from tests.conftest import assert_same, assert_same_error, pair
+
+SPECIAL = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.5, 1e-40, -1e-40])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.int32,
+                                   np.int64, np.uint8])
+def test_select_is_bit_exact_where(dtype):
+    rng = np.random.default_rng(0)
+    n = 4096
+    if np.dtype(dtype).kind == "f":
+        x = np.concatenate([SPECIAL, rng.standard_normal(n)]).astype(dtype)
+        y = np.concatenate([SPECIAL[::-1], rng.standard_normal(n)]).astype(dtype)
+    else:
+        x = rng.integers(0, 100, n + 10).astype(dtype)
+        y = rng.integers(0, 100, n + 10).astype(dtype)
+    cond = rng.random(x.shape) < 0.5
+    it = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}[x.itemsize]
+    for a, b in ((x, 0), (0, x), (x, y)):
+        got = select(cond, a, b)
+        want = np.where(cond, a, b).astype(dtype)
+        assert got.dtype == want.dtype
+        assert np.array_equal(got.view(it), want.view(it))      # bits, so NaN and -0.0 count
+
+
+def test_select_declines_what_it_cannot_do():
+    cond = np.array([True, False])
+    assert select(cond, np.ones(3), 0) is None                   # shapes differ
+    assert select(cond, np.ones(2, complex), 0) is None          # complex
+    assert select(cond, np.ones(2, bool), 0) is None             # bool
+    assert select(cond, np.ones(2, np.float32), np.ones(2)) is None   # dtypes differ
+    assert select(cond, np.ones(2), 0.0) is None                 # a non-zero-int scalar
+
+
+@pytest.mark.parametrize("n", [6, 5000])            # below and above ReLU's bit-mask threshold
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_relu_special_values(n, dtype):
+    data = np.resize(SPECIAL, n)
+    e, t = pair(data, getattr(ember, dtype))
+    for f in (lambda m, x: m.relu(x), lambda m, x: x.relu(), lambda m, x: m.nn.functional.relu(x)):
+        r_e, r_t = f(ember, e), f(torch, t)
+        assert_same(r_e, r_t)
+        a, b = r_e.float().numpy(), r_t.float().numpy()
+        ok = ~np.isnan(b)                 # (a NaN's sign may not survive the float16 input cast)
+        assert np.array_equal(np.signbit(a[ok]), np.signbit(b[ok]))     # -0.0 stays -0.0
+
+
+@pytest.mark.parametrize("n", [6, 5000])
+def test_relu_backward_masks_exactly(n):
+    data = np.resize(SPECIAL[np.isfinite(SPECIAL)], n)
+    e, t = pair(data, ember.float32, requires_grad=True)
+    g = np.resize(np.array([np.inf, np.nan, 1.0, -1.0], np.float32), n)
+    e.relu().backward(ember.tensor(g))
+    t.relu().backward(torch.tensor(g))
+    assert_same(e.grad, t.grad)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "rsqrt", "sin", "tanh", "sigmoid", "abs",
+                                  "neg", "reciprocal", "erf", "log1p", "sign", "trunc"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unary_without_graph(name, dtype):
+    e, t = pair(SPECIAL, getattr(ember, dtype))
+    assert_same(getattr(ember, name)(e), getattr(torch, name)(t), atol=1e-6)
+    assert_same(getattr(e, name)(), getattr(t, name)(), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["exp", "sqrt", "tanh", "relu"])
+def test_unary_with_graph_and_out(name):
+    e, t = pair(np.array([0.5, 1.5, 2.0]), ember.float32, requires_grad=True)
+    ye, yt = getattr(ember, name)(e), getattr(torch, name)(t)
+    assert ye.grad_fn.name() == yt.grad_fn.name()
+    ye.sum().backward()
+    yt.sum().backward()
+    assert_same(e.grad, t.grad)
+    if name != "relu":
+        oe, ot = ember.empty(3), torch.empty(3)
+        getattr(ember, name)(e.detach(), out=oe)
+        getattr(torch, name)(t.detach(), out=ot)
+        assert_same(oe, ot)
+
+
+@pytest.mark.parametrize("bias_shape", [(5,), (3, 5), (1, 5), ()])
+def test_addmm_bias_shapes(bias_shape):
+    rng = np.random.default_rng(1)
+    be, bt = pair(rng.standard_normal(bias_shape).astype(np.float32), requires_grad=True)
+    ae, at = pair(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    me, mt = pair(rng.standard_normal((4, 5)).astype(np.float32), requires_grad=True)
+    ye, yt = ember.addmm(be, ae, me), torch.addmm(bt, at, mt)
+    assert_same(ye, yt)
+    assert ye.grad_fn.name() == yt.grad_fn.name()
+    ye.sum().backward()
+    yt.sum().backward()
+    for x, y in ((be, bt), (ae, at), (me, mt)):
+        assert_same(x.grad, y.grad)
+    assert_same(ember.addmm(be, ae, me, beta=0.5, alpha=2), torch.addmm(bt, at, mt, beta=0.5, alpha=2))
+
+
+def test_linear_does_not_touch_bias():
+    w, b = ember.ones(5, 4), ember.arange(5.0)
+    y = ember.nn.functional.linear(ember.ones(3, 4), w, b)
+    assert b.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert y.tolist()[0] == [4.0, 5.0, 6.0, 7.0, 8.0]
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (-1, 4), (4, -1), (24,), (2, 3, -1), (1, 24, 1)])
+def test_reshape_contiguous(shape):
+    e, t = pair(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    re, rt = e.reshape(shape), t.reshape(shape)
+    assert_same(re, rt, check_stride=True)
+    assert re.grad_fn.name() == rt.grad_fn.name()
+    assert re._base is e            # a view of the same memory
+    re.sum().backward()
+    rt.sum().backward()
+    assert_same(e.grad, t.grad)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (-1, -1), (7, -1), (-2, 12), (0, -1)])
+def test_reshape_errors(shape):
+    e, t = pair(np.arange(24.0))
+    assert_same_error(lambda: e.reshape(shape), lambda: t.reshape(shape))
+    e, t = pair(np.zeros((0, 3)))
+    assert_same_error(lambda: e.reshape(0, -1), lambda: t.reshape(0, -1))
+
+
+def test_index_with_integer_tensor():
+    e, t = pair(np.arange(40.0).reshape(10, 4))
+    for idx in ([1, 5, -1], [[0, 1], [2, 3]], [9]):
+        for dt in (torch.int64, torch.int32):
+            assert_same(e[ember.tensor(idx, dtype=getattr(ember, str(dt)[6:]))], t[torch.tensor(idx, dtype=dt)])
+    for bad in ([10], [-11], [0, 12]):
+        assert_same_error(lambda: e[ember.tensor(bad)], lambda: t[torch.tensor(bad)])
+    r = e[ember.tensor([1, 2])]
+    r[0, 0] = 100.0                 # a copy, not a view
+    assert e[1, 0].item() == 4.0
+
+
+def test_index_with_integer_tensor_records_graph():
+    e, t = pair(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    ye, yt = e[ember.tensor([0, 0, 3])], t[torch.tensor([0, 0, 3])]
+    assert ye.grad_fn.name() == yt.grad_fn.name()
+    ye.sum().backward()
+    yt.sum().backward()
+    assert_same(e.grad, t.grad)
