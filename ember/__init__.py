@@ -4,6 +4,10 @@
 re-exports; every name lives in the module that owns it.
 """
 
+from . import _blas
+
+_blas.tune()        # before NumPy loads: OpenBLAS reads its kernel choice once, at load time
+
 from . import _dtype
 from ._device import device
 from ._dtype import (bfloat16, bool, can_cast, cdouble, cfloat, chalf, complex32, complex64, complex128, double,
