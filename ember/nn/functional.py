@@ -16,6 +16,7 @@ from ..ops import conv as C
 from ..ops import loss as L
 from ..ops import normalization as N
 from ..ops import pooling as P
+from ..ops.linalg import addmm as _addmm
 from ..ops.pointwise import relu as _relu
 from ..ops.pointwise import sigmoid, tanh  # noqa: F401
 
@@ -46,13 +47,24 @@ def _tuple(v, n):
 
 # ---------------------------------------------------------------------- linear
 def linear(input, weight, bias=None):
-    """``y = input @ weight.T + bias`` (one BLAS call; AddmmBackward0 for 2-D inputs as in PyTorch)."""
-    if input.dim() == 2 and bias is not None:
-        from ..ops.linalg import addmm
-        return addmm(bias, input, weight.t())
+    """``y = input @ weight.T + bias``, as PyTorch's ``at::linear`` builds it: one ``addmm``
+    (bias added into the product) for 2-D inputs, and for contiguous inputs of other ranks with
+    a 1-D bias flattened to 2-D (``ViewBackward0`` over ``AddmmBackward0``); otherwise
+    ``matmul`` then an in-place bias add."""
+    if bias is not None:
+        nd = input._data.ndim
+        if nd == 2:
+            return _addmm(bias, input, weight.t())
+        if nd and input._data.flags.c_contiguous and bias._data.ndim == 1:
+            shape = input._data.shape
+            rows = 1
+            for n in shape[:-1]:
+                rows *= n
+            out = _addmm(bias, input.reshape(rows, shape[-1]), weight.t())
+            return out.view(shape[:-1] + (out._data.shape[1],))
     out = input.matmul(weight.t())
     if bias is not None:
-        out = out + bias
+        out.add_(bias)
     return out
 
 

@@ -155,3 +155,38 @@ def test_index_with_integer_tensor_records_graph():
     ye.sum().backward()
     yt.sum().backward()
     assert_same(e.grad, t.grad)
+
+
+@pytest.mark.parametrize("case", ["1d", "2d", "3d", "4d", "3d-noncontig", "3d-bias2d", "3d-nobias",
+                                  "empty"])
+def test_linear_graph_matches_pytorch(case):
+    """F.linear builds PyTorch's graph: addmm (+ a view) where at::linear uses it."""
+    rng = np.random.default_rng(3)
+    shapes = {"1d": (4,), "2d": (3, 4), "3d": (2, 3, 4), "4d": (2, 2, 3, 4), "3d-noncontig": (3, 2, 4),
+              "3d-bias2d": (2, 3, 4), "3d-nobias": (2, 3, 4), "empty": (0, 3, 4)}
+    xe, xt = pair(rng.standard_normal(shapes[case]).astype(np.float32), requires_grad=True)
+    we, wt = pair(rng.standard_normal((5, 4)).astype(np.float32), requires_grad=True)
+    bshape = (3, 5) if case == "3d-bias2d" else (5,)
+    be, bt = pair(rng.standard_normal(bshape).astype(np.float32), requires_grad=True)
+    if case == "3d-noncontig":
+        xe, xt = xe.transpose(0, 1), xt.transpose(0, 1)
+    if case == "3d-nobias":
+        be = bt = None
+    ye, yt = ember.nn.functional.linear(xe, we, be), torch.nn.functional.linear(xt, wt, bt)
+    assert_same(ye, yt)
+
+    def names(fn, depth):
+        if fn is None:
+            return None
+        if depth == 1:
+            return fn.name()
+        return (fn.name(), [names(f, depth - 1) for f, _ in fn.next_functions])
+    # the matmul cases compare one level: Ember's N-D @ 2-D matmul is one node named
+    # UnsafeViewBackward0 where PyTorch has UnsafeViewBackward0 over MmBackward0
+    depth = {"3d-noncontig": 1, "3d-bias2d": 1, "3d-nobias": 0}.get(case, 2)
+    assert names(ye.grad_fn, depth + 1) == names(yt.grad_fn, depth + 1)
+    ye.sum().backward()
+    yt.sum().backward()
+    for e, t in ((we, wt), (be, bt)):
+        if e is not None:
+            assert_same(e.grad, t.grad, atol=1e-5)
