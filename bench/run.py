@@ -29,7 +29,7 @@ _BLAS_THREADS = int(os.environ.get("OPENBLAS_NUM_THREADS", _CORES))
 _SETTLE = 0.25          # seconds: OpenBLAS spins ~0.1 s (2^28 cycles), OpenMP less
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import ember  # noqa: E402  (first: it picks OpenBLAS's kernels before NumPy loads, see ember/_blas.py)
+import ember  # noqa: E402  (first: it tunes OpenBLAS and malloc before NumPy loads, see ember/_tuning.py)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 

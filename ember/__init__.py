@@ -4,9 +4,9 @@
 re-exports; every name lives in the module that owns it.
 """
 
-from . import _blas
+from . import _tuning
 
-_blas.tune()        # before NumPy loads: OpenBLAS reads its kernel choice once, at load time
+_tuning.tune()      # before NumPy loads: OpenBLAS reads its kernel choice once (see _tuning.py)
 
 from . import _dtype
 from ._device import device
