@@ -1,17 +1,29 @@
 """Softmax family and the activations ``nn`` uses, each one pass over memory.
 
-Forwards are array code (numerically stable: softmax subtracts the row max);
-backwards are Ember tensor ops, so second derivatives work.
+Forwards are array code (numerically stable: softmax subtracts the row max).
+Backwards are Ember tensor ops when the gradient is itself recorded
+(``create_graph=True``), so second derivatives work; in the usual backward, with
+nothing recorded, softmax, log-softmax and GELU run the same formula as array
+code, without an op (and its temporaries) per term.
 """
 
 import math
 
 import numpy as np
 
-from ..autograd.function import Op
+from ..autograd import grad_mode
+from ..autograd.function import NULL_CTX, Op
+from ._fast_special import gelu_float32, sum_of_products
 from ._util import xp_of
 
 __all__ = []
+
+_state = grad_mode.state
+
+
+def _tensor(arr):
+    from .._tensor import Tensor
+    return Tensor._make(arr)
 
 
 def _float(x):
@@ -21,16 +33,25 @@ def _float(x):
     return x
 
 
+def _shifted(xp, x, dim):
+    """``x - max(x, dim)`` as a new C-contiguous array (PyTorch's softmax outputs are)."""
+    x = _float(x)
+    out = xp.empty(x.shape, x.dtype)
+    if x.size:
+        with np.errstate(invalid="ignore"):      # all -inf rows give nan, silently as in PyTorch
+            xp.subtract(x, x.max(axis=dim, keepdims=True), out=out)
+    return out
+
+
 class Softmax(Op):
     node_name = "SoftmaxBackward0"
 
     @staticmethod
     def forward(ctx, x, dim=-1):
         xp = xp_of(x)
-        x = _float(x)
-        m = x.max(axis=dim, keepdims=True) if x.size else x
-        e = xp.exp(x - m)
-        y = e / e.sum(axis=dim, keepdims=True)
+        y = _shifted(xp, x, dim)
+        xp.exp(y, out=y)                 # one buffer for shift, exp and normalisation
+        y /= sum_of_products((dim,), y, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -38,6 +59,11 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        if not _state.grad_enabled:      # no graph of the gradient: two passes of array code
+            g, ya = grad._data, y._data
+            gx = g - sum_of_products((ctx.dim,), g, ya, keepdims=True)
+            gx *= ya
+            return _tensor(gx)
         gy = grad * y
         return gy - y * gy.sum(ctx.dim, keepdim=True)
 
@@ -48,11 +74,9 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, dim=-1):
         xp = xp_of(x)
-        x = _float(x)
-        m = x.max(axis=dim, keepdims=True) if x.size else x
-        shifted = x - m
+        y = _shifted(xp, x, dim)
         with np.errstate(divide="ignore"):
-            y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+            y -= xp.log(xp.exp(y).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -60,6 +84,9 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        if not _state.grad_enabled:
+            g = grad._data
+            return _tensor(g - xp_of(g).exp(y._data) * sum_of_products((ctx.dim,), g, keepdims=True))
         return grad - y.exp() * grad.sum(ctx.dim, keepdim=True)
 
 
@@ -86,34 +113,69 @@ _SQRT_2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-def _erf(xp, x):
-    from .._tensor import Tensor
-    from .pointwise import erf
-    return erf(Tensor._make(x))._data
+def _tanh_inner(x):
+    return _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
 
 
-def _gelu_fwd(xp, x, approximate="none"):
+def _gelu_tanh_grad(x, t):
+    """d/dx of 0.5 x (1 + t), t = tanh(_tanh_inner(x)); for arrays and for tensors alike."""
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+
+
+def _gelu_arrays(xp, x, approximate, need_grad):
+    """(gelu(x), d gelu / dx or None) in array code, for any floating dtype."""
+    if x.dtype == np.float16:            # PyTorch computes half-precision GELU in float32
+        y, d = _gelu_arrays(xp, x.astype(np.float32), approximate, need_grad)
+        return y.astype(x.dtype), None if d is None else d.astype(x.dtype)
     if approximate == "tanh":
-        return 0.5 * x * (1 + xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + _erf(xp, x / _SQRT_2))
+        t = xp.tanh(_tanh_inner(x))
+        return 0.5 * x * (1 + t), _gelu_tanh_grad(x, t) if need_grad else None
+    if x.dtype == np.float32:
+        return gelu_float32(x, need_grad)
+    from .pointwise import _erf
+    cdf = 0.5 * (1 + _erf(xp, x / _SQRT_2))
+    y = x * cdf
+    if not need_grad:
+        return y, None
+    return y, cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
-def _gelu_bwd(g, x, y, approximate="none"):
+def _gelu_bwd(g, x, approximate):
+    """The GELU gradient in differentiable tensor ops (used when the gradient gets a graph)."""
     if approximate == "tanh":
-        inner = (x + 0.044715 * x ** 3) * _SQRT_2_OVER_PI
-        t = inner.tanh()
-        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-        return g * d
+        return g * _gelu_tanh_grad(x, _tanh_inner(x).tanh())
     cdf = 0.5 * (1 + (x / _SQRT_2).erf())
     pdf = (-0.5 * x * x).exp() / math.sqrt(2 * math.pi)
     return g * (cdf + x * pdf)
+
+
+class GELU(Op):
+    """GELU; the forward also computes the derivative (it shares exp and erf work with the
+    value), so the usual backward is one multiply."""
+
+    node_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        x = _float(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y, d = _gelu_arrays(xp_of(x), x, approximate, ctx is not NULL_CTX)
+        ctx.approximate = approximate
+        ctx.save_for_backward(x, d)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, d = ctx.saved_tensors
+        if not _state.grad_enabled:
+            return _tensor(grad._data * d._data)
+        return _gelu_bwd(grad, x, ctx.approximate)
 
 
 def _sig(xp, x):
     return 1 / (1 + xp.exp(-x))
 
 
-GELU = _unary("GELU", _gelu_fwd, _gelu_bwd, "GeluBackward0")
 SiLU = _unary("SiLU", lambda xp, x: x * _sig(xp, x),
               lambda g, x, y: g * (x.sigmoid() * (1 + x * (1 - x.sigmoid()))), "SiluBackward0")
 LeakyReLU = _unary("LeakyReLU", lambda xp, x, negative_slope=0.01: xp.where(x > 0, x, x * negative_slope),

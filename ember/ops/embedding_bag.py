@@ -11,11 +11,23 @@ __all__ = []
 MODES = {"sum": 0, "mean": 1, "max": 2}
 
 
-def _scatter_add(xp, out, idx, rows):
-    if xp is np:
-        np.add.at(out, idx, rows)
-    else:
+def add_rows_at(out, idx, rows):
+    """``out[idx[i]] += rows[i]`` for every ``i``, repeated indices accumulating (``add.at``).
+
+    ``np.add.at`` walks the rows one at a time (~2.5 us a row of 128).  For a 1-D index into
+    ``out``'s first axis the indices are sorted instead (stably, so each row's sum keeps the
+    order of ``add.at``): equal indices become runs, one ``add.reduceat`` sums every run and
+    one fancy-indexed add stores the sums, whose indices are now distinct.  Indices must be
+    non-negative (the callers have checked their range).
+    """
+    xp = xp_of(out)
+    if xp is not np or isinstance(idx, tuple) or idx.ndim != 1 or rows.ndim < 2 or not idx.size:
         xp.add.at(out, idx, rows)
+        return
+    order = np.argsort(idx, kind="stable")
+    idx = idx[order]
+    starts = np.flatnonzero(np.concatenate(([True], idx[1:] != idx[:-1])))
+    out[idx[starts]] += np.add.reduceat(rows[order], starts, axis=0)
 
 
 def bag_layout(xp, indices, offsets, include_last_offset):
@@ -76,7 +88,7 @@ class EmbeddingBag(Op):
             if per_sample_weights is not None:
                 rows = rows * per_sample_weights[keep][:, None]
             out = xp.zeros((n_bags, dim), dtype=weight.dtype)
-            _scatter_add(xp, out, bag, rows)
+            add_rows_at(out, bag, rows)
             if mode == "mean":
                 out /= xp.maximum(counts, 1)[:, None].astype(weight.dtype)
         ctx.meta = (weight.shape, mode, idx, bag, counts, argmax, keep, scale_grad_by_freq,
@@ -101,7 +113,7 @@ class EmbeddingBag(Op):
                 scale = 1.0
                 if by_freq:
                     scale = 1.0 / xp.bincount(indices, minlength=shape[0])[rows_idx]
-                _scatter_add(xp, gw, (rows_idx, d), g[b, d] * scale)
+                add_rows_at(gw, (rows_idx, d), g[b, d] * scale)
             else:
                 rows = g[bag]
                 if mode == "mean":
@@ -111,7 +123,7 @@ class EmbeddingBag(Op):
                     rows = rows * psw[keep][:, None]
                 if by_freq:
                     rows = rows * _freq_scale(xp, indices, shape[0])[idx][:, None].astype(g.dtype)
-                _scatter_add(xp, gw, idx, rows)
+                add_rows_at(gw, idx, rows)
             gw = Tensor._make(gw)
         if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
             weight = ctx.saved_tensors[0]._data

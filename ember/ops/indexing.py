@@ -1476,7 +1476,11 @@ class MaskedFill(Op):
     @staticmethod
     def forward(ctx, x, mask=None, value=0):
         ctx.mask = mask
-        return xp_of(x).where(mask, value, x)
+        xp = xp_of(x)
+        # a contiguous copy (as PyTorch's) and a masked store: half the time of ``where``
+        out = xp.broadcast_to(x, np.broadcast_shapes(x.shape, mask.shape)).copy()
+        xp.copyto(out, value, where=mask)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

@@ -3,19 +3,40 @@
 Both normalise ``x`` over some axes: ``x_hat = (x - mean) / sqrt(var + eps)``
 (biased variance), then scale and shift.  The backward uses the standard closed
 form ``dx = (g - mean(g) - x_hat * mean(g * x_hat)) / std`` (with ``g`` the
-gradient after the affine scale), written with tensor ops so it can be
-differentiated again.
+gradient after the affine scale).  When the gradient is itself recorded
+(``create_graph=True``) it is written with tensor ops, with ``x_hat`` and ``std``
+recomputed from ``x`` so that second derivatives reach ``x``; in the usual
+``backward()`` the same formula runs as array code, its sums of products in one
+einsum each.
 """
+
+import math
 
 import numpy as np
 
+from ..autograd import grad_mode
 from ..autograd.function import Op
+from ._fast_special import sum_of_products
 from ._util import xp_of
 
 __all__ = []
 
+_state = grad_mode.state
 
-def _norm_backward(grad, xhat, rstd, weight, axes, need_x, need_w, need_b, param_axes):
+
+def _norm_backward(ctx, grad, x, xhat, rstd, weight, param_axes):
+    """(dx, dweight, dbias) of a normalisation over ``ctx.axes``; ``weight`` broadcasts to x."""
+    n = ctx.needs_input_grad
+    need_x, need_w, need_b = n[0], len(n) > 1 and n[1], len(n) > 2 and n[2]
+    axes = ctx.axes
+    if not _state.grad_enabled:
+        return _norm_backward_arrays(grad._data, xhat._data, rstd._data,
+                                     None if weight is None else weight._data, axes, param_axes,
+                                     need_x, need_w, need_b)
+    # the gradient gets a graph: x_hat and 1/std again from x, so that the graph reaches x
+    centered = x - x.mean(axes, keepdim=True)
+    rstd = ((centered * centered).mean(axes, keepdim=True) + ctx.eps).rsqrt()
+    xhat = centered * rstd
     gw = gb = gx = None
     if need_w:
         gw = (grad * xhat).sum(param_axes) if param_axes else grad * xhat
@@ -27,6 +48,30 @@ def _norm_backward(grad, xhat, rstd, weight, axes, need_x, need_w, need_b, param
     return gx, gw, gb
 
 
+def _norm_backward_arrays(g, xh, rstd, w, axes, param_axes, need_x, need_w, need_b):
+    """The same formula on arrays, ``dx`` built in place; returns tensors."""
+    from .._tensor import Tensor
+    gw = gb = gx = None
+    if need_w:
+        gw = Tensor._make(sum_of_products(param_axes, g, xh) if param_axes else g * xh)
+    if need_b:
+        gb = Tensor._make(sum_of_products(param_axes, g) if param_axes else g.copy())
+    if need_x:
+        gx = g * w if w is not None else g.copy()
+        inv_n = _inv_count(g.shape, axes)
+        proj = sum_of_products(axes, gx, xh, keepdims=True) * inv_n
+        gx -= sum_of_products(axes, gx, keepdims=True) * inv_n
+        gx -= xh * proj
+        gx *= rstd
+        gx = Tensor._make(gx)
+    return gx, gw, gb
+
+
+def _inv_count(shape, axes):
+    """1 / (the number of values each mean over ``axes`` averages)."""
+    return 1.0 / max(math.prod(shape[a] for a in axes), 1)
+
+
 class LayerNorm(Op):
     node_name = "NativeLayerNormBackward0"
 
@@ -34,28 +79,28 @@ class LayerNorm(Op):
     def forward(ctx, x, weight=None, bias=None, normalized_ndim=1, eps=1e-5):
         xp = xp_of(x)
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
-        calc = x.astype(np.float32) if x.dtype == np.float16 else x
-        mean = calc.mean(axis=axes, keepdims=True)
-        centered = calc - mean
-        var = (centered * centered).mean(axis=axes, keepdims=True)
+        # C-contiguous, as PyTorch's output; half precision is computed in float32
+        calc = xp.ascontiguousarray(x, dtype=np.float32 if x.dtype == np.float16 else x.dtype)
+        inv_n = _inv_count(x.shape, axes)
+        centered = calc - sum_of_products(axes, calc, keepdims=True) * inv_n
+        var = sum_of_products(axes, centered, centered, keepdims=True) * inv_n
         rstd = 1.0 / xp.sqrt(var + eps)
-        xhat = (centered * rstd).astype(x.dtype, copy=False)
+        centered *= rstd
+        xhat = centered.astype(x.dtype, copy=False)
         y = xhat
         if weight is not None:
-            y = y * weight
+            y = xhat * weight
         if bias is not None:
-            y = y + bias
-        ctx.axes = axes
+            y = y + bias if y is xhat else xp.add(y, bias, out=y)
+        ctx.axes, ctx.eps = axes, eps
         ctx.param_axes = tuple(range(x.ndim - normalized_ndim))
-        ctx.save_for_backward(weight, xhat, rstd.astype(x.dtype, copy=False))
+        ctx.save_for_backward(x, weight, xhat, rstd.astype(x.dtype, copy=False))
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        weight, xhat, rstd = ctx.saved_tensors
-        n = ctx.needs_input_grad
-        return _norm_backward(grad, xhat, rstd, weight, ctx.axes, n[0], len(n) > 1 and n[1],
-                              len(n) > 2 and n[2], ctx.param_axes)
+        x, weight, xhat, rstd = ctx.saved_tensors
+        return _norm_backward(ctx, grad, x, xhat, rstd, weight, ctx.param_axes)
 
 
 class BatchNorm(Op):
@@ -79,9 +124,9 @@ class BatchNorm(Op):
             y = y * weight.reshape(shape)
         if bias is not None:
             y = y + bias.reshape(shape)
-        ctx.axes = axes
+        ctx.axes, ctx.eps = axes, eps
         ctx.shape = shape
-        ctx.save_for_backward(weight, xhat, rstd.astype(x.dtype, copy=False))
+        ctx.save_for_backward(x, weight, xhat, rstd.astype(x.dtype, copy=False))
         # the batch statistics are extra outputs (for the running averages), not differentiable
         mean, var = mean.reshape(-1).astype(x.dtype), var.reshape(-1).astype(x.dtype)
         ctx.mark_non_differentiable(mean, var)
@@ -90,12 +135,9 @@ class BatchNorm(Op):
 
     @staticmethod
     def backward(ctx, grad, *unused):
-        weight, xhat, rstd = ctx.saved_tensors
-        n = ctx.needs_input_grad
+        x, weight, xhat, rstd = ctx.saved_tensors
         w = weight.reshape(ctx.shape) if weight is not None else None
-        gx, gw, gb = _norm_backward(grad, xhat, rstd, w, ctx.axes, n[0], len(n) > 1 and n[1],
-                                    len(n) > 2 and n[2], ctx.axes)
-        return gx, gw, gb
+        return _norm_backward(ctx, grad, x, xhat, rstd, w, ctx.axes)
 
 
 class GroupNorm(Op):
