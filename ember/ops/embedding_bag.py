@@ -4,30 +4,11 @@ per-index gradient graph (PyTorch's fused ``embedding_bag`` kernel)."""
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import xp_of
+from ._util import add_rows_at, xp_of
 
 __all__ = []
 
 MODES = {"sum": 0, "mean": 1, "max": 2}
-
-
-def add_rows_at(out, idx, rows):
-    """``out[idx[i]] += rows[i]`` for every ``i``, repeated indices accumulating (``add.at``).
-
-    ``np.add.at`` walks the rows one at a time (~2.5 us a row of 128).  For a 1-D index into
-    ``out``'s first axis the indices are sorted instead (stably, so each row's sum keeps the
-    order of ``add.at``): equal indices become runs, one ``add.reduceat`` sums every run and
-    one fancy-indexed add stores the sums, whose indices are now distinct.  Indices must be
-    non-negative (the callers have checked their range).
-    """
-    xp = xp_of(out)
-    if xp is not np or isinstance(idx, tuple) or idx.ndim != 1 or rows.ndim < 2 or not idx.size:
-        xp.add.at(out, idx, rows)
-        return
-    order = np.argsort(idx, kind="stable")
-    idx = idx[order]
-    starts = np.flatnonzero(np.concatenate(([True], idx[1:] != idx[:-1])))
-    out[idx[starts]] += np.add.reduceat(rows[order], starts, axis=0)
 
 
 def bag_layout(xp, indices, offsets, include_last_offset):

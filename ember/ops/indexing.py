@@ -28,7 +28,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method, wrap_dim
 from ..autograd import grad_mode
 from ..autograd.function import NULL_CTX, Op, apply_inplace
-from ._util import broadcast_shapes_or_raise, xp_of
+from ._util import add_rows_at, broadcast_shapes_or_raise, xp_of
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "scatter_reduce",
            "masked_fill", "masked_select", "masked_scatter", "where", "nonzero", "argwhere",
@@ -111,6 +111,10 @@ def _scalar_value(value, dtype):
 
 def _ufunc_at(name, out, key, values):
     """``out[key] op= values`` with repeated indices applied one after another."""
+    if name == "add" and key.__class__ is tuple and len(key) == 1 and out.dtype.kind in "iufc" and \
+            getattr(values, "shape", None) == getattr(key[0], "shape", (0,))[:1] + out.shape[1:]:
+        add_rows_at(out, key[0], values)    # rows of ``out`` picked by one index array: sorted sums
+        return
     xp = xp_of(out)
     uf = getattr(xp, name)
     if hasattr(uf, "at"):

@@ -1,9 +1,8 @@
 """Embedding lookup: rows of a weight matrix gathered by index; gradients summed back per row."""
 
-import numpy as np
 
 from ..autograd.function import Op
-from ._util import xp_of
+from ._util import add_rows_at, xp_of
 
 __all__ = []
 
@@ -36,8 +35,5 @@ class Embedding(Op):
             keep = idx != padding_idx
             idx, rows = idx[keep], rows[keep]
         out = xp.zeros(shape, dtype=g.dtype)
-        if xp is np:
-            np.add.at(out, idx, rows)
-        else:
-            xp.add.at(out, idx, rows)
+        add_rows_at(out, idx, rows)
         return Tensor._make(out), None

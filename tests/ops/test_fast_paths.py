@@ -190,3 +190,31 @@ def test_linear_graph_matches_pytorch(case):
     for e, t in ((we, wt), (be, bt)):
         if e is not None:
             assert_same(e.grad, t.grad, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_add_rows_at_equals_add_at(dtype):
+    from ember.ops._util import add_rows_at
+    rng = np.random.default_rng(4)
+    idx = rng.integers(-7, 7, 300)
+    rows = (rng.standard_normal((300, 5)) * 10).astype(dtype)
+    want = np.zeros((7, 5), dtype)
+    np.add.at(want, idx, rows)
+    got = np.zeros((7, 5), dtype)
+    add_rows_at(got, idx, rows)
+    rtol = {np.float32: 1e-6, np.float64: 1e-14}.get(dtype, 0)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 100)
+
+
+def test_index_put_accumulate_and_embedding_grad_repeated_rows():
+    rng = np.random.default_rng(5)
+    idx = rng.integers(-6, 6, 50)
+    ve, vt = pair(rng.standard_normal((50, 3)).astype(np.float32))
+    xe, xt = pair(np.zeros((6, 3), np.float32))
+    assert_same(xe.index_put((ember.tensor(idx),), ve, accumulate=True),
+                xt.index_put((torch.tensor(idx),), vt, accumulate=True))
+    we, wt = pair(rng.standard_normal((6, 3)).astype(np.float32), requires_grad=True)
+    pos = np.abs(idx) % 6
+    ember.nn.functional.embedding(ember.tensor(pos), we).sum().backward()
+    torch.nn.functional.embedding(torch.tensor(pos), wt).sum().backward()
+    assert_same(we.grad, wt.grad)
