@@ -99,10 +99,11 @@ def add_rows_at(out, idx, rows):
     """``out[idx[i]] += rows[i]`` for every ``i``, repeated indices accumulating (``add.at``).
 
     ``np.add.at`` walks the rows one at a time (~2.5 us a row of 128).  For a 1-D index into
-    ``out``'s first axis the indices are sorted instead (stably, so each row's sum keeps the
-    order of ``add.at``): equal indices become runs, one ``add.reduceat`` sums every run and
-    one fancy-indexed add stores the sums, whose indices are now distinct.  Indices must be in
-    range (the callers have checked); negative ones count from the end.
+    ``out``'s first axis the indices are sorted instead: equal indices become runs, one
+    ``add.reduceat`` sums every run and one fancy-indexed add stores the sums, whose indices
+    are now distinct.  The sums' rounding can differ from ``add.at``'s one-by-one order in the
+    last bit (PyTorch's CPU kernels do not promise an order either).  Indices must be in range
+    (the callers have checked); negative ones count from the end.
     """
     xp = xp_of(out)
     if xp is not np or isinstance(idx, tuple) or idx.ndim != 1 or rows.ndim < 2 or not idx.size:
