@@ -336,13 +336,21 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_i
     kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, nd)
     unbatched = input.dim() == nd + 1
     x = input.unsqueeze(0) if unbatched else input
-    cls = P.MaxPoolNd if nd == 2 else type("MaxPool1d", (P.MaxPoolNd,), {
-        "node_name": "MaxPool1DWithIndicesBackward0" if nd == 1 else "MaxPool3DWithIndicesBackward0"})
-    vals, idx = cls.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
-                          ceil_mode=ceil_mode)
+    out = _MAX_POOL[nd].apply(x, kernel=kernel, stride=stride, padding=padding,
+                              dilation=dilation, ceil_mode=ceil_mode,
+                              return_indices=return_indices)
+    if not return_indices:          # the int64 indices are only computed when asked for
+        return out.squeeze(0) if unbatched else out
+    vals, idx = out
     if unbatched:
         vals, idx = vals.squeeze(0), idx.squeeze(0)
-    return (vals, idx) if return_indices else vals
+    return vals, idx
+
+
+_MAX_POOL = {2: P.MaxPoolNd}
+for _nd in (1, 3):
+    _MAX_POOL[_nd] = type(f"MaxPool{_nd}d", (P.MaxPoolNd,), {
+        "node_name": f"MaxPool{_nd}DWithIndicesBackward0", "__module__": __name__})
 
 
 def _as_2d(v, fill):

@@ -1,18 +1,23 @@
 """Pooling: max and average over sliding windows, adaptive average and max pooling.
 
-Windows are strided views of the (padded) input, as in ``conv.py``; the backward
-spreads gradients back with one strided add per kernel offset, so no Python loop
-runs over pixels or batch items.
+Max and average pooling loop over kernel offsets, never over windows: offset ``o``
+of every window is one strided view of the (padded) input.  Average pooling adds
+those views up.  Max pooling first copies them into offset-major order (k, N, C,
+*out), so that its several passes per offset (np.greater, np.isnan, np.maximum:
+branch-free ufuncs) run over contiguous rows; on strided views NumPy's inner loop
+would cover only one output row at a time.  The backward writes one strided slice
+of the input per offset: average pooling g/div, max pooling g where that offset
+held the max (a uint8 offset per output remembers which).  No window-shaped
+gradient is ever built.
 """
 
 import itertools
-import math
 
 import numpy as np
 
 from ..autograd.function import Op
-from ._util import xp_of
-from .conv import _windows
+from ._util import select, xp_of
+from .conv import _crop, _offsets, _windows
 
 __all__ = []
 
@@ -41,64 +46,121 @@ def _padded(xp, x, kernel, stride, padding, dilation, ceil_mode, fill):
         pads.append((padding[i], right))
     if any(a or b for a, b in pads):
         x = xp.pad(x, [(0, 0), (0, 0)] + pads, constant_values=fill)
-    return x, outs, pads
+    return x, outs
 
 
-def _scatter_windows(xp, dwin, pshape, kernel, stride, dilation, out, dtype):
-    """Sum window-shaped gradients (N, C, *out, *kernel) back onto the padded input."""
+def _offset_views(a, kernel, stride, dilation, outs):
+    """Per kernel offset, the strided view of ``a`` (N, C, *padded) holding it in every window."""
+    return [a[(slice(None), slice(None)) + sl]
+            for _, sl in _offsets(kernel, stride, dilation, outs)]
+
+
+def _offset_major(xp, x, kernel, stride, dilation, outs):
+    """The windows of padded ``x`` as (k, N, C, *outs): row ``o`` is kernel offset ``o``."""
+    win, _ = _windows(xp, x, kernel, stride, dilation, outs)
     nd = len(kernel)
-    dx = xp.zeros(pshape, dtype=dtype)
-    for offs in itertools.product(*[range(k) for k in kernel]):
-        sl = tuple(slice(offs[i] * dilation[i], offs[i] * dilation[i] + stride[i] * (out[i] - 1) + 1,
-                         stride[i]) for i in range(nd))
-        dx[(slice(None), slice(None)) + sl] += dwin[(Ellipsis,) + offs]
+    perm = tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2 + nd))
+    return win.transpose(perm).reshape((-1,) + win.shape[:2 + nd])
+
+
+def _max_and_offset(xp, rows, first):
+    """Elementwise max over ``rows`` and the index of the row holding it.
+
+    PyTorch's rule: start from -inf at the window's first offset inside the input
+    (``first``; > 0 only where left padding covers it), and let a later element win
+    only if it is greater or NaN: the first max wins ties and NaN propagates.  Padding
+    never wins.  ``o`` exceeds every earlier winner, so ``max(arg, wins * o)`` sets
+    ``arg = o`` exactly where ``wins``, without a branch.
+    """
+    vals = rows[0].copy()
+    arg = xp.empty(vals.shape, dtype=np.uint8 if len(rows) <= 256 else np.int32)
+    arg[...] = first
+    for o in range(1, len(rows)):
+        v = rows[o]
+        wins = v > vals
+        if v.dtype.kind == "f":
+            wins |= xp.isnan(v)
+        xp.maximum(vals, v, out=vals)
+        xp.maximum(arg, wins * arg.dtype.type(o), out=arg)
+    return vals, arg
+
+
+def _first_inside(xp, kernel, stride, padding, dilation, outs):
+    """Per output position (broadcastable to *outs), its window's first offset past the left pad."""
+    first = 0
+    for i in range(len(kernel)):
+        start = np.arange(outs[i]) * stride[i] - padding[i]
+        skip = -(-np.maximum(-start, 0) // dilation[i])
+        first = np.add.outer(first * kernel[i], skip) if i else skip
+    return xp.asarray(first)
+
+
+def _flat_index(xp, arg, spatial, kernel, stride, padding, dilation, outs):
+    """PyTorch's max-pool indices: flat positions in the unpadded input plane, as int64."""
+    plane = [int(np.prod(spatial[i + 1:])) for i in range(len(spatial))]
+    delta = [sum(o * d * m for o, d, m in zip(offs, dilation, plane))
+             for offs in itertools.product(*[range(k) for k in kernel])]
+    base = 0
+    for i, m in enumerate(plane):
+        pos = (np.arange(outs[i]) * stride[i] - padding[i]) * m
+        base = np.add.outer(base, pos) if i else pos
+    return xp.take(xp.asarray(delta, dtype=np.int64), arg) + xp.asarray(base)
+
+
+def _spread(xp, g, pshape, kernel, stride, dilation, outs, arg=None):
+    """Sum ``g`` (N, C, *outs) into a zero (N, C, *padded) at every kernel offset's slice.
+
+    With ``arg`` (max pooling) offset ``o`` gets ``g`` only where ``arg == o``, exactly
+    (a bit mask, so an inf or NaN gradient stays where it belongs and zeros stay zeros).
+    Windows that cannot overlap (stride >= extent in every dim) are written straight into
+    their slice, which costs a third of a strided add.
+    """
+    dx = xp.zeros(pshape, dtype=g.dtype)
+    disjoint = all(s > d * (k - 1) for k, s, d in zip(kernel, stride, dilation))
+    for o, view in enumerate(_offset_views(dx, kernel, stride, dilation, outs)):
+        piece = g
+        if arg is not None:
+            mask = arg == o
+            piece = select(mask, g, 0)
+            if piece is None:
+                piece = xp.where(mask, g, xp.zeros((), g.dtype))
+        if disjoint:
+            view[...] = piece
+        else:
+            view += piece
     return dx
 
 
-def _unpad(dx, pads, shape):
-    return dx[(slice(None), slice(None)) + tuple(slice(a, a + shape[2 + i]) for i, (a, _) in
-                                                 enumerate(pads))]
-
-
 class MaxPoolNd(Op):
+    """Max pooling; returns (values, indices), or values alone with ``return_indices=False``."""
+
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, kernel=None, stride=None, padding=None, dilation=None, ceil_mode=False):
+    def forward(ctx, x, kernel=None, stride=None, padding=None, dilation=None, ceil_mode=False,
+                return_indices=True):
         xp = xp_of(x)
-        nd = len(kernel)
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xpad, outs, pads = _padded(xp, x, kernel, stride, padding, dilation, ceil_mode, fill)
-        win, _ = _windows(xp, xpad, kernel, stride, dilation)
-        win = win[(slice(None), slice(None)) + tuple(slice(0, o) for o in outs)]
-        k = int(np.prod(kernel))
-        flat = win.reshape(win.shape[:2 + nd] + (k,))
-        arg = flat.argmax(axis=-1)
-        vals = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        # flat index into the unpadded input plane, as PyTorch reports it
-        offs = np.unravel_index(np.arange(k), kernel)
-        idx = None
-        spatial = x.shape[2:]
-        for i in range(nd):
-            pos = (xp.arange(outs[i]) * stride[i] - padding[i]).reshape((-1,) + (1,) * (nd - 1 - i))
-            coord = pos + xp.asarray(offs[i] * dilation[i])[arg]
-            idx = coord if idx is None else idx * spatial[i] + coord
-        ctx.meta = (x.shape, xpad.shape, kernel, stride, dilation, outs, pads)
+        xpad, outs = _padded(xp, x, kernel, stride, padding, dilation, ceil_mode, fill)
+        rows = _offset_major(xp, xpad, kernel, stride, dilation, outs)
+        first = _first_inside(xp, kernel, stride, padding, dilation, outs)
+        vals, arg = _max_and_offset(xp, rows, first)
+        ctx.meta = (x.shape, xpad.shape, kernel, stride, padding, dilation, outs)
         ctx.arg = arg
+        if not return_indices:
+            return vals
+        idx = _flat_index(xp, arg, x.shape[2:], kernel, stride, padding, dilation, outs)
         ctx.mark_non_differentiable(idx)
-        return vals, idx.astype(np.int64)
+        return vals, idx
 
     @staticmethod
     def backward(ctx, grad, grad_idx=None):
         from .._tensor import Tensor
-        shape, pshape, kernel, stride, dilation, outs, pads = ctx.meta
+        shape, pshape, kernel, stride, padding, dilation, outs = ctx.meta
         g = grad._data
         xp = xp_of(g)
-        k = int(np.prod(kernel))
-        onehot = (ctx.arg[..., None] == xp.arange(k)) * g[..., None]
-        dwin = onehot.reshape(onehot.shape[:-1] + tuple(kernel)).astype(g.dtype, copy=False)
-        dx = _scatter_windows(xp, dwin, pshape, kernel, stride, dilation, outs, g.dtype)
-        return Tensor._make(xp.ascontiguousarray(_unpad(dx, pads, shape)))
+        dx = _spread(xp, g, pshape, kernel, stride, dilation, outs, ctx.arg)
+        return Tensor._make(xp.ascontiguousarray(_crop(dx, padding, shape[2:])))
 
 
 class AvgPoolNd(Op):
@@ -108,33 +170,36 @@ class AvgPoolNd(Op):
     def forward(ctx, x, kernel=None, stride=None, padding=None, ceil_mode=False,
                 count_include_pad=True, divisor_override=None):
         xp = xp_of(x)
-        nd = len(kernel)
-        ones = (1,) * nd
-        xpad, outs, pads = _padded(xp, x, kernel, stride, padding, ones, ceil_mode, 0)
-        win, _ = _windows(xp, xpad, kernel, stride, ones)
-        win = win[(slice(None), slice(None)) + tuple(slice(0, o) for o in outs)]
-        axes = tuple(range(-nd, 0))
-        total = win.sum(axis=axes)
+        ones = (1,) * len(kernel)
+        xpad, outs = _padded(xp, x, kernel, stride, padding, ones, ceil_mode, 0)
+        # one strided add per offset: as fast here as an offset-major copy, without its memory
+        views = _offset_views(xpad, kernel, stride, ones, outs)
+        total = views[0].astype(x.dtype if x.dtype.kind == "f" else np.int64)
+        for v in views[1:]:
+            total += v
         div = _divisor(xp, x.shape[2:], kernel, stride, padding, outs, count_include_pad,
-                       divisor_override)
-        ctx.meta = (x.shape, xpad.shape, kernel, stride, outs, pads)
+                       divisor_override, x.dtype)
+        ctx.meta = (x.shape, xpad.shape, kernel, stride, padding, outs)
         ctx.div = div
         return (total / div).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         from .._tensor import Tensor
-        shape, pshape, kernel, stride, outs, pads = ctx.meta
+        shape, pshape, kernel, stride, padding, outs = ctx.meta
         g = grad._data
         xp = xp_of(g)
         per = (g / ctx.div).astype(g.dtype, copy=False)
-        dwin = xp.broadcast_to(per.reshape(per.shape + (1,) * len(kernel)), per.shape + tuple(kernel))
-        dx = _scatter_windows(xp, dwin, pshape, kernel, stride, (1,) * len(kernel), outs, g.dtype)
-        return Tensor._make(xp.ascontiguousarray(_unpad(dx, pads, shape)))
+        dx = _spread(xp, per, pshape, kernel, stride, (1,) * len(kernel), outs)
+        return Tensor._make(xp.ascontiguousarray(_crop(dx, padding, shape[2:])))
 
 
-def _divisor(xp, spatial, kernel, stride, padding, outs, count_include_pad, divisor_override):
-    """Per-output-position divisor of average pooling, broadcastable to (*outs)."""
+def _divisor(xp, spatial, kernel, stride, padding, outs, count_include_pad, divisor_override,
+             dtype):
+    """Per-output-position divisor of average pooling, broadcastable to (*outs).
+
+    Floating inputs get it in their own dtype, so float32 never goes through float64.
+    """
     if divisor_override:
         return divisor_override
     div = None
@@ -146,7 +211,7 @@ def _divisor(xp, spatial, kernel, stride, padding, outs, count_include_pad, divi
             size = np.minimum(end, spatial[i]) - np.maximum(start, 0)
         size = size.reshape((-1,) + (1,) * (len(kernel) - 1 - i))
         div = size if div is None else div * size
-    return xp.asarray(div)
+    return xp.asarray(div, dtype=dtype if dtype.kind == "f" else None)
 
 
 class AdaptiveAvgPoolNd(Op):
@@ -210,9 +275,6 @@ class AdaptiveAvgPoolNd(Op):
 
 def adaptive_windows(size, out):
     return [((j * size) // out, -(-((j + 1) * size) // out)) for j in range(out)]
-
-
-_ = math
 
 
 class AdaptiveMaxPool2d(Op):
