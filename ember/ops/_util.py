@@ -9,6 +9,29 @@ __all__ = ["xp_of", "broadcast_shapes_or_raise", "broadcast_error", "wrap_dim", 
            "select", "add_rows_at"]
 
 
+# ``np.errstate(...)`` costs about 1 us per op (an object, a new error-mode object, two
+# context-variable calls): more than adding two small arrays.  The hot binary ops instead
+# swap in a prebuilt all-"ignore" error state through the context variable np.errstate
+# itself uses (NumPy >= 2); ``_quiet()`` / ``_loud(token)`` bracket the computation.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _ERR_CV
+    with np.errstate(all="ignore"):
+        _QUIET_STATE = _ERR_CV.get()
+    _quiet_set = _ERR_CV.set
+    _loud = _ERR_CV.reset
+
+    def _quiet():
+        return _quiet_set(_QUIET_STATE)
+except (ImportError, AttributeError):     # another NumPy layout: the public (slower) way
+    def _quiet():
+        e = np.errstate(all="ignore")
+        e.__enter__()
+        return e
+
+    def _loud(e):
+        e.__exit__(None, None, None)
+
+
 def xp_of(arr):
     """The array module (numpy or cupy) that ``arr`` belongs to."""
     if arr.__class__ is np.ndarray or not hasattr(arr, "device"):

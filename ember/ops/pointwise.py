@@ -17,7 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method
 from ..autograd import grad_mode
 from ..autograd.function import Op, _check_cast, apply_inplace
-from ._util import broadcast_error, select, xp_of
+from ._util import _loud, _quiet, broadcast_error, select, xp_of
 
 __all__ = []
 
@@ -33,28 +33,6 @@ def _export(*names):
 
 
 # ---------------------------------------------------------------------- array helpers
-# ``np.errstate(...)`` costs about 1 us per op (an object, a new error-mode object, two
-# context-variable calls): more than adding two small arrays.  The hot binary ops instead
-# swap in a prebuilt all-"ignore" error state through the context variable np.errstate
-# itself uses (NumPy >= 2); ``_quiet()`` / ``_loud(token)`` bracket the computation.
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _ERR_CV
-    with np.errstate(all="ignore"):
-        _QUIET_STATE = _ERR_CV.get()
-    _quiet_set = _ERR_CV.set
-    _loud = _ERR_CV.reset
-
-    def _quiet():
-        return _quiet_set(_QUIET_STATE)
-except (ImportError, AttributeError):     # another NumPy layout: the public (slower) way
-    def _quiet():
-        e = np.errstate(all="ignore")
-        e.__enter__()
-        return e
-
-    def _loud(e):
-        e.__exit__(None, None, None)
-
 _NUMBER_TYPES = (int, float, complex, np.generic)
 
 
@@ -1051,6 +1029,11 @@ def _erfinv(xp, y):
 
 def _erfinv_numpy(xp, y):
     """Winitzki's closed-form start, then Halley steps on erf(x) - y (on erfc near |y| = 1)."""
+    with np.errstate(all="ignore"):
+        return _erfinv_steps(xp, y)
+
+
+def _erfinv_steps(xp, y):
     dt = y.dtype
     y64 = y.astype(np.float64)
     if not y64.size:

@@ -18,7 +18,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _scalar_type_name, tensor_method, wrap_dim
 from ..autograd import grad_mode
 from ..autograd.function import NULL_CTX, Op, apply_inplace
-from ._util import dims_arg, xp_of
+from ._util import _loud, _quiet, dims_arg, xp_of
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "all", "any", "norm",
@@ -220,9 +220,13 @@ class Sum(Op):
             dtype = np.int64   # PyTorch sums integers (and bools) in int64
         if (dtype or x.dtype) == np.float16:    # ... and half in float32
             return x.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(np.float16)
-        if x.__class__ is _ndarray:     # ndarray.sum is a Python wrapper around this
-            return _add_reduce(x, dims, dtype, None, keepdim)
-        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+        token = _quiet()                # inf + -inf is NaN, silently (as PyTorch)
+        try:
+            if x.__class__ is _ndarray:     # ndarray.sum is a Python wrapper around this
+                return _add_reduce(x, dims, dtype, None, keepdim)
+            return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+        finally:
+            _loud(token)
 
     @staticmethod
     def backward(ctx, grad):
@@ -256,7 +260,11 @@ def sum(input, dim=_NO_DIM, keepdim=False, *, dtype=None, out=None):
         x = input._data
         if x.__class__ is _ndarray and not (input._requires_grad and _grad_state.grad_enabled):
             # ``x.sum()`` of a float tensor with no graph to record: skip the op machinery
-            return Tensor._make(_asarray(_add_reduce(x, None)), input._dtype)
+            token = _quiet()
+            try:
+                return Tensor._make(_asarray(_add_reduce(x, None)), input._dtype)
+            finally:
+                _loud(token)
     if isinstance(dim, D.dtype):
         dim, dtype = _NO_DIM, dim
     given = dim is not _NO_DIM

@@ -218,3 +218,13 @@ def test_index_put_accumulate_and_embedding_grad_repeated_rows():
     ember.nn.functional.embedding(ember.tensor(pos), we).sum().backward()
     torch.nn.functional.embedding(torch.tensor(pos), wt).sum().backward()
     assert_same(we.grad, wt.grad)
+
+
+def test_sum_of_inf_and_minus_inf_is_silent_nan():
+    import warnings
+    x = ember.tensor([[float("inf"), -float("inf")]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # PyTorch warns about nothing here
+        assert np.isnan(x.sum().item())
+        assert np.isnan(x.sum(1).item())
+        assert np.isnan(x.requires_grad_().sum().item())
