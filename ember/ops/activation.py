@@ -1,6 +1,8 @@
 """Softmax family and the activations ``nn`` uses, each one pass over memory.
 
-Forwards are array code (numerically stable: softmax subtracts the row max).
+Forwards are array code, numerically stable: log-softmax subtracts the row max, softmax does
+when its input could overflow ``exp`` (otherwise the shift changes nothing but the rounding,
+and a per-row max and subtraction cost as much as the ``exp`` itself).
 Backwards are Ember tensor ops when the gradient is itself recorded
 (``create_graph=True``), so second derivatives work; in the usual backward, with
 nothing recorded, softmax, log-softmax and GELU run the same formula as array
@@ -14,7 +16,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..autograd.function import NULL_CTX, Op
 from ._fast_special import gelu_float32, sum_of_products
-from ._util import xp_of
+from ._util import _loud, _quiet, xp_of
 
 __all__ = []
 
@@ -34,13 +36,44 @@ def _float(x):
 
 
 def _shifted(xp, x, dim):
-    """``x - max(x, dim)`` as a new C-contiguous array (PyTorch's softmax outputs are)."""
+    """``x - max(x, dim)`` as a new C-contiguous array (PyTorch's softmax outputs are).
+
+    All -inf rows give nan, silently as in PyTorch: callers run it under ``_quiet()``."""
     x = _float(x)
     out = xp.empty(x.shape, x.dtype)
     if x.size:
-        with np.errstate(invalid="ignore"):      # all -inf rows give nan, silently as in PyTorch
-            xp.subtract(x, x.max(axis=dim, keepdims=True), out=out)
+        xp.subtract(x, x.max(axis=dim, keepdims=True), out=out)
     return out
+
+
+# softmax(x) = exp(x) / sum(exp(x)) needs no shift by the row max when the largest value is at
+# most 60 (exp(60) ~ 1e26: a trillion of them still fit float32) and every row's sum is at least
+# 1e-7 (its max is then > -88 - log(row length), so the terms that matter are normal numbers):
+# one flat max and a check of the sums replace a per-row max and a per-row subtraction (a nan
+# fails both checks).  Log-softmax keeps the shift: x - log(sum) would lose the small values'
+# precision next to a large one.
+_UNSHIFTED_MAX = 60.0
+_UNSHIFTED_MIN_SUM = 1e-7
+
+
+def _softmax(xp, x, dim):
+    """``softmax(x, dim)`` as a new C-contiguous array; exp unshifted when that is exact enough."""
+    x = _float(x)
+    if x.dtype.kind == "f" and x.dtype.itemsize >= 4 and x.size and x.max() <= _UNSHIFTED_MAX:
+        y = xp.empty(x.shape, x.dtype)
+        xp.exp(x, out=y)
+        total = sum_of_products((dim,), y, keepdims=True)
+        if total.min() >= _UNSHIFTED_MIN_SUM:
+            y *= 1 / total
+            return y
+    token = _quiet()
+    try:
+        y = _shifted(xp, x, dim)
+        xp.exp(y, out=y)                 # one buffer for shift, exp and normalisation
+        y *= 1 / sum_of_products((dim,), y, keepdims=True)
+    finally:
+        _loud(token)
+    return y
 
 
 class Softmax(Op):
@@ -48,10 +81,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        xp = xp_of(x)
-        y = _shifted(xp, x, dim)
-        xp.exp(y, out=y)                 # one buffer for shift, exp and normalisation
-        y /= sum_of_products((dim,), y, keepdims=True)
+        y = _softmax(xp_of(x), x, dim)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -74,9 +104,12 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, dim=-1):
         xp = xp_of(x)
-        y = _shifted(xp, x, dim)
-        with np.errstate(divide="ignore"):
-            y -= xp.log(xp.exp(y).sum(axis=dim, keepdims=True))
+        token = _quiet()
+        try:
+            y = _shifted(xp, x, dim)
+            y -= xp.log(sum_of_products((dim,), xp.exp(y), keepdims=True))
+        finally:
+            _loud(token)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y

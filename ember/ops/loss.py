@@ -2,7 +2,10 @@
 
 ``cross_entropy`` is ``nll_loss(log_softmax(x))`` as in PyTorch, which is also
 what its graph shows (``NllLossBackward0`` after ``LogSoftmaxBackward0``).  The
-other losses are compositions of Ember ops in ``nn.functional``.
+common case (no class weights, every target a valid class, none ignored) is a
+plain sum of the picked log-probabilities, checked with one ``max``; anything else
+builds per-row weights.  The other losses are compositions of Ember ops in
+``nn.functional``.
 """
 
 import numpy as np
@@ -24,6 +27,16 @@ def _flatten_classes(x, target):
     return xp.moveaxis(x, 1, -1).reshape(-1, c), target.reshape(-1)
 
 
+def _all_valid(t, c, ignore_index):
+    """Whether every target is a class index and none is ``ignore_index``.
+
+    Seen as unsigned, a negative index is huge, so one ``max`` checks both bounds."""
+    if not t.size or t.dtype.kind not in "iu":
+        return False
+    unsigned = t.view(t.dtype.str.replace("i", "u"))
+    return int(unsigned.max()) < c and not (0 <= ignore_index < c and (t == ignore_index).any())
+
+
 class NllLoss(Op):
     node_name = "NllLossBackward0"
 
@@ -32,6 +45,14 @@ class NllLoss(Op):
         xp = xp_of(x)
         x2, t = _flatten_classes(x, target)
         n, c = x2.shape
+        ctx.meta = (x.shape, reduction)
+        if weight is None and reduction != "none" and _all_valid(t, c, ignore_index):
+            # the common case: every row counts with weight 1, so the loss is a plain sum
+            loss = -x2[xp.arange(n), t].sum()
+            total = x.dtype.type(n)
+            ctx.saved = (t, None)
+            ctx.total = total
+            return xp.asarray(loss / total if reduction == "mean" else loss, dtype=x.dtype)
         valid = t != ignore_index
         safe_t = xp.where(valid, t, 0)
         if n and ((safe_t < 0) | (safe_t >= c)).any():
@@ -40,7 +61,6 @@ class NllLoss(Op):
         w = weight[safe_t] * valid if weight is not None else valid.astype(x.dtype)
         picked = x2[xp.arange(n), safe_t]
         losses = -picked * w
-        ctx.meta = (x.shape, reduction)
         ctx.saved = (safe_t, w)
         if reduction == "none":
             out_shape = target.shape if x.ndim != 1 else ()
@@ -55,7 +75,10 @@ class NllLoss(Op):
     def backward(ctx, grad, *_):
         shape, reduction = ctx.meta
         t, w = ctx.saved
-        scale = w if reduction != "mean" else w / ctx.total
+        if w is None:            # all weights 1: one scale for every row
+            scale = 1 / ctx.total if reduction == "mean" else ctx.total.dtype.type(1)
+        else:
+            scale = w if reduction != "mean" else w / ctx.total
         return NllLossGrad.apply(grad, shape=shape, target=t, scale=scale, reduction=reduction), None
 
 
