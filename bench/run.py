@@ -93,6 +93,7 @@ def bench(name, make, repeats):
     for _ in range(repeats):
         for lib in ("torch", "ember"):        # alternate, so drifts hit both
             THREADS.give(lib)
+            fns[lib]()                        # wakes the threads the settle pause put to sleep
             times[lib].append(time_call(fns[lib], number))
     return times
 
