@@ -228,3 +228,31 @@ def test_sum_of_inf_and_minus_inf_is_silent_nan():
         assert np.isnan(x.sum().item())
         assert np.isnan(x.sum(1).item())
         assert np.isnan(x.requires_grad_().sum().item())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_big_inplace_add_with_alpha_matches_pytorch(dtype):
+    """add_/sub_ on big contiguous tensors (the in-place fast path) match PyTorch."""
+    rng = np.random.default_rng(6)
+    a, b = (rng.standard_normal((300, 100)).astype(dtype) for _ in range(2))
+    (xe, xt), (ye, yt) = pair(a), pair(b)
+    for f in (lambda x, y: x.add_(y, alpha=-0.37), lambda x, y: x.sub_(y, alpha=2.5),
+              lambda x, y: x.add_(y), lambda x, y: x.add_(x, alpha=0.5)):
+        ve = xe._vc[0] if xe._vc else 0
+        assert f(xe, ye) is xe
+        f(xt, yt)
+        assert_same(xe, xt, rtol=1e-6 if dtype == "float32" else 1e-14)
+        assert xe._vc[0] == ve + 1                      # the version counter moves
+    assert_same(ye, yt)                                 # the other operand is untouched
+
+
+def test_inplace_add_on_overlapping_or_strided_views():
+    base_e, base_t = pair(np.arange(40000.0, dtype=np.float32))
+    # overlapping views of one buffer: NumPy's buffered path, as PyTorch computes it
+    base_e[1:20001].add_(base_e[0:20000], alpha=2.0)
+    base_t[1:20001].add_(base_t[0:20000].clone(), alpha=2.0)
+    assert_same(base_e, base_t)
+    xe, xt = pair(np.ones((200, 200), np.float32))
+    xe.t().add_(ember.ones(200, 200) * 3, alpha=0.5)
+    xt.t().add_(torch.ones(200, 200) * 3, alpha=0.5)
+    assert_same(xe, xt)
