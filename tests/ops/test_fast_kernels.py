@@ -11,9 +11,9 @@ from scipy import special
 
 import ember
 import ember.nn.functional as EF
-from conftest import assert_same
+from conftest import assert_same, assert_same_error
 from ember.ops._fast_special import _CHUNK, gelu_float32
-from ember.ops.embedding_bag import add_rows_at
+from ember.ops._util import add_rows_at
 
 
 def _pair(a, requires_grad=True):
@@ -277,9 +277,11 @@ def test_embedding_bag_repeated_indices_against_torch(mode):
 @pytest.mark.parametrize("shape", [(), (3, 0), (0,)])
 @pytest.mark.parametrize("fn", ["gelu", "softmax", "log_softmax", "layer_norm"])
 def test_scalar_and_empty_inputs(shape, fn):
-    if fn == "layer_norm" and not shape:
-        pytest.skip("layer_norm needs a normalized dimension")
     a = np.full(shape, 0.3, np.float32)
+    if fn == "layer_norm" and not shape:        # an empty normalized_shape is an error
+        assert_same_error(lambda: EF.layer_norm(ember.tensor(a), ()),
+                          lambda: TF.layer_norm(torch.tensor(a), ()))
+        return
     kw = {"dim": -1 if shape else 0} if "softmax" in fn else {}
     args = (shape[-1:],) if fn == "layer_norm" else ()
     ey, ty, eg, tg = _grads(lambda x: getattr(EF, fn)(x, *args, **kw),
