@@ -598,8 +598,10 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
     div = (input * input).unsqueeze(1)
     if dim == 3:
+        # composed of differentiable ops (not avg_pool2d's array backward), so that second
+        # derivatives are right
         div = pad(div, (0, 0, size // 2, (size - 1) // 2))
-        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+        div = _avg_pool_3d_channels(div, size).squeeze(1)
     else:
         sizes = input.shape
         div = div.reshape(sizes[0], 1, sizes[1], sizes[2], -1)
@@ -611,7 +613,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 def _avg_pool_3d_channels(x, size):
-    # average over a window of ``size`` along dim 2 (the channels), stride 1
+    # average over a window of ``size`` along dim 2 (the channels), stride 1, from tensor ops
     n = x.shape[2] - size + 1
     acc = x.narrow(2, 0, n)
     for i in range(1, size):

@@ -360,8 +360,6 @@ def test_norm_gradgradcheck(name):
     assert ember.autograd.gradgradcheck(make(EF), inputs)
 
 
-@pytest.mark.xfail(strict=True, reason="avg_pool2d's backward (ops/pooling.py) is array code with no "
-                                       "graph, so the 3-D local_response_norm has no second derivative")
 def test_local_response_norm_3d_second_derivatives():
     x = ember.tensor(np.random.default_rng(23).standard_normal((2, 5, 4)), requires_grad=True)
     assert ember.autograd.gradgradcheck(lambda a: EF.local_response_norm(a, 3, alpha=0.1), (x,),
