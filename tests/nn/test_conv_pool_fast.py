@@ -136,8 +136,12 @@ def test_max_pool2d_float32_values_indices_grads(kw):
 @pytest.mark.parametrize("kw", MAXPOOL)
 def test_max_pool2d_ties_first_max_wins(kw):
     """Few distinct values: most windows hold their max more than once."""
-    data = np.random.default_rng(3).integers(0, 3, (2, 3, 9, 8)).astype(np.float32)
-    (x, tx), = [_pair(None, 0, data=data)]
+    _check_max_pool_with_indices(np.random.default_rng(3).integers(0, 3, (2, 3, 9, 8)), kw)
+
+
+def _check_max_pool_with_indices(data, kw):
+    """Values, indices and the input gradient of max_pool2d equal PyTorch's."""
+    (x, tx), = [_pair(None, 0, data=data.astype(np.float32))]
     ev, ei = EF.max_pool2d(x, return_indices=True, **kw)
     tv, ti = TF.max_pool2d(tx, return_indices=True, **kw)
     assert_same(ev, tv)
@@ -156,14 +160,7 @@ def test_max_pool2d_nan_and_inf(kw):
     data[0, 1, 4, ::3] = np.nan
     data[1, 0] = -np.inf
     data[1, 1, :4] = np.inf
-    (x, tx), = [_pair(None, 0, data=data)]
-    ev, ei = EF.max_pool2d(x, return_indices=True, **kw)
-    tv, ti = TF.max_pool2d(tx, return_indices=True, **kw)
-    assert_same(ev, tv)
-    assert_same(ei, ti)
-    ev.backward(ember.ones_like(ev))
-    tv.backward(torch.ones_like(tv))
-    assert_same(x.grad, tx.grad)
+    _check_max_pool_with_indices(data, kw)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int32, np.int64])

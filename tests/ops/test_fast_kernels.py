@@ -173,18 +173,24 @@ def test_softmax_gradcheck_and_double_backward(fn):
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("shape,normalized", [((8, 16, 32), (32,)), ((4, 6, 5), (6, 5)), ((7,), (7,))])
 def test_layer_norm_against_torch(affine, shape, normalized):
-    rng = np.random.default_rng(7)
-    a = rng.standard_normal(shape).astype(np.float32) * 3 + 1
-    w, b = (rng.standard_normal(normalized).astype(np.float32) for _ in range(2))
+    _check_norm(lambda F, x, w, b: F.layer_norm(x, normalized, w, b), shape, normalized, affine,
+                np.random.default_rng(7), scale=3, shift=1, dx_atol=1e-5)
+
+
+def _check_norm(norm, shape, wshape, affine, rng, scale, shift, dx_atol):
+    """A float32 norm ``norm(F, x, weight, bias)``: output, strides, grad_fn and gradients
+    equal PyTorch's."""
+    a = rng.standard_normal(shape).astype(np.float32) * scale + shift
+    w, b = (rng.standard_normal(wshape).astype(np.float32) for _ in range(2))
     (e, t), (ew, tw), (eb, tb) = _pair(a), _pair(w), _pair(b)
-    ey = EF.layer_norm(e, normalized, ew if affine else None, eb if affine else None)
-    ty = TF.layer_norm(t, normalized, tw if affine else None, tb if affine else None)
+    ey = norm(EF, e, ew if affine else None, eb if affine else None)
+    ty = norm(TF, t, tw if affine else None, tb if affine else None)
     assert_same(ey, ty, rtol=1e-5, atol=1e-5, check_stride=True)
     assert type(ey.grad_fn).__name__ == type(ty.grad_fn).__name__
     g = rng.standard_normal(shape).astype(np.float32)
     ey.backward(ember.tensor(g))
     ty.backward(torch.tensor(g))
-    assert_same(e.grad, t.grad, rtol=1e-4, atol=1e-5)
+    assert_same(e.grad, t.grad, rtol=1e-4, atol=dx_atol)
     if affine:
         assert_same(ew.grad, tw.grad, rtol=1e-4, atol=1e-4)
         assert_same(eb.grad, tb.grad, rtol=1e-4, atol=1e-4)
@@ -370,22 +376,9 @@ def test_local_response_norm_3d_second_derivatives():
 @pytest.mark.parametrize("shape,groups", [((4, 6, 5, 3), 3), ((4, 6, 5, 3), 1), ((4, 6, 5, 3), 6),
                                           ((8, 4), 2), ((2, 8, 7), 4)])
 def test_group_norm_float32_against_torch(affine, shape, groups):
-    rng = np.random.default_rng(24)
-    a = rng.standard_normal(shape).astype(np.float32) * 2 + 3
-    w, b = (rng.standard_normal(shape[1]).astype(np.float32) for _ in range(2))
-    (e, t), (ew, tw), (eb, tb) = _pair(a), _pair(w), _pair(b)
-    ey = EF.group_norm(e, groups, ew if affine else None, eb if affine else None)
-    ty = TF.group_norm(t, groups, tw if affine else None, tb if affine else None)
-    assert_same(ey, ty, rtol=1e-5, atol=1e-5, check_stride=True)
-    assert type(ey.grad_fn).__name__ == type(ty.grad_fn).__name__
-    g = rng.standard_normal(shape).astype(np.float32)
-    ey.backward(ember.tensor(g))
-    ty.backward(torch.tensor(g))
-    # two values a group: dx is a float32 cancellation of O(1) terms to ~1e-2
-    assert_same(e.grad, t.grad, rtol=1e-4, atol=1e-4)
-    if affine:
-        assert_same(ew.grad, tw.grad, rtol=1e-4, atol=1e-4)
-        assert_same(eb.grad, tb.grad, rtol=1e-4, atol=1e-4)
+    # two values a group: dx is a float32 cancellation of O(1) terms to ~1e-2 (atol 1e-4)
+    _check_norm(lambda F, x, w, b: F.group_norm(x, groups, w, b), shape, shape[1], affine,
+                np.random.default_rng(24), scale=2, shift=3, dx_atol=1e-4)
 
 
 @pytest.mark.parametrize("fn", ["layer_norm", "group_norm", "batch_norm", "instance_norm"])
