@@ -377,41 +377,31 @@ FloorDivide = _op("FloorDivide", _floor_divide_compute, base=_NDBinary,
                   kernel="div_floor_cpu", allowed="iuf")
 
 
-def _remainder_compute(xp, a, b):
-    if a.dtype.kind in "iu":
-        _check_int_zero(xp, b)
-    return xp.remainder(a, b)
+def _mod_ops(name, ufunc, rounding):
+    """``remainder`` (Python's sign rule, floor division) and ``fmod`` (C's, truncation): the
+    compute function and the op classes for a number and for a tensor divisor.  d/db of
+    ``a - b * div(a, b)`` is ``-div(a, b)`` with the family's rounding."""
+    def compute(xp, a, b):
+        if a.dtype.kind in "iu":
+            _check_int_zero(xp, b)
+        return getattr(xp, ufunc)(a, b)
+
+    def grads(ctx, grad, a, b, out, need):
+        return grad, (-grad * div(a, b, rounding_mode=rounding) if need[1] else None)
+
+    kernel = f"{name.lower()}_cpu"
+    scalar = _op(f"{name}Scalar", compute, lambda ctx, grad, a, b, o, n: (grad, None),
+                 node=f"{name}Backward0", save="", kernel=kernel, allowed="iuf")
+    tensor = _op(f"{name}Tensor", compute, grads, node=f"{name}Backward1", kernel=kernel,
+                 allowed="iuf")
+    return compute, scalar, tensor
 
 
-def _remainder_grads(ctx, grad, a, b, out, need):
-    gb = -grad * div(a, b, rounding_mode="floor") if need[1] else None
-    return grad, gb
-
-
-RemainderScalar = _op("RemainderScalar", _remainder_compute, lambda ctx, grad, a, b, o, n: (grad, None),
-                      node="RemainderBackward0", save="", kernel="remainder_cpu", allowed="iuf")
-RemainderTensor = _op("RemainderTensor", _remainder_compute, _remainder_grads,
-                      node="RemainderBackward1", kernel="remainder_cpu", allowed="iuf")
+_remainder_compute, RemainderScalar, RemainderTensor = _mod_ops("Remainder", "remainder", "floor")
+_, FmodScalar, FmodTensor = _mod_ops("Fmod", "fmod", "trunc")
 RemainderScalarSelf = _op("RemainderScalarSelf", _remainder_compute, base=_NDBinary,
                           node="torch::autograd::NotImplemented", save="", aten="remainder",
                           kernel="remainder_cpu", allowed="iuf")
-
-
-def _fmod_compute(xp, a, b):
-    if a.dtype.kind in "iu":
-        _check_int_zero(xp, b)
-    return xp.fmod(a, b)
-
-
-def _fmod_grads(ctx, grad, a, b, out, need):
-    gb = -grad * div(a, b, rounding_mode="trunc") if need[1] else None
-    return grad, gb
-
-
-FmodScalar = _op("FmodScalar", _fmod_compute, lambda ctx, grad, a, b, o, n: (grad, None),
-                 node="FmodBackward0", save="", kernel="fmod_cpu", allowed="iuf")
-FmodTensor = _op("FmodTensor", _fmod_compute, _fmod_grads, node="FmodBackward1",
-                 kernel="fmod_cpu", allowed="iuf")
 
 
 # ---------------------------------------------------------------------- powers
