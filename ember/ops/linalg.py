@@ -156,15 +156,36 @@ def _column_major(t):
 # (``weight.t()`` in ``linear``) is computed column-major too, so that after the ``.t()``
 # backward the weight's gradient is row-major and can be stored without a copy.
 def _mm_mat1_grad(grad, a, b):
+    """grad @ b^H, laid out like ``a`` (PyTorch computes it transposed for a column-major
+    ``a``, so e.g. a weight used as ``W.t()`` gets a row-major gradient)."""
+    if _plain_grads(grad, b):      # nothing recorded: one BLAS call on the arrays
+        g, y = grad._data, b._data
+        if _column_major(a):        # a view of a fresh row-major product, as PyTorch's
+            return _mH(Tensor._make(_amatmul(y, g.T), grad._dtype))
+        return Tensor._make(_amatmul(g, y.T), grad._dtype)
     if _column_major(a):
         return _mH(mm(b, _mH(grad)))
     return mm(grad, _mH(b))
 
 
 def _mm_mat2_grad(grad, a, b):
+    """a^H @ grad, laid out like ``b``."""
+    if _plain_grads(grad, a):
+        g, x = grad._data, a._data
+        if _column_major(b):
+            return _mH(Tensor._make(_amatmul(g.T, x), grad._dtype))
+        return Tensor._make(_amatmul(x.T, g), grad._dtype)
     if _column_major(b):
         return _mH(mm(_mH(grad), a))
     return mm(_mH(a), grad)
+
+
+def _plain_grads(grad, other):
+    """Whether an mm gradient can skip the op machinery: no graph being recorded (no
+    ``create_graph``), real float32/float64 NumPy arrays of one dtype."""
+    return not _grad_state.grad_enabled and grad._dtype in _FAST_MM and \
+        other._dtype is grad._dtype and grad._data.__class__ is _ndarray and \
+        other._data.__class__ is _ndarray
 
 
 def _check_mm(a, b):

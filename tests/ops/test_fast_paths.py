@@ -256,3 +256,23 @@ def test_inplace_add_on_overlapping_or_strided_views():
     xe.t().add_(ember.ones(200, 200) * 3, alpha=0.5)
     xt.t().add_(torch.ones(200, 200) * 3, alpha=0.5)
     assert_same(xe, xt)
+
+
+@pytest.mark.parametrize("a_t", [False, True])
+@pytest.mark.parametrize("b_t", [False, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_mm_gradients_values_and_layout(a_t, b_t, create_graph):
+    """mm's gradients (array path without create_graph, tensor ops with it) have PyTorch's
+    values and strides for row- and column-major operands."""
+    rng = np.random.default_rng(8)
+    (ae, at), (be, bt) = pair(rng.standard_normal((5, 3)), requires_grad=True), \
+        pair(rng.standard_normal((3, 4)), requires_grad=True)
+    xe = ae.detach().t().contiguous().t().requires_grad_() if a_t else ae
+    xt = at.detach().t().contiguous().t().requires_grad_() if a_t else at
+    ye = be.detach().t().contiguous().t().requires_grad_() if b_t else be
+    yt = bt.detach().t().contiguous().t().requires_grad_() if b_t else bt
+    ge = ember.autograd.grad((xe @ ye).pow(2).sum(), (xe, ye), create_graph=create_graph)
+    gt = torch.autograd.grad((xt @ yt).pow(2).sum(), (xt, yt), create_graph=create_graph)
+    for e, t in zip(ge, gt):
+        assert_same(e, t, check_stride=True)
+        assert e.requires_grad == t.requires_grad
