@@ -35,6 +35,7 @@ _state = grad_mode.state
 _getrefcount = sys.getrefcount
 _ndarray = np.ndarray
 _ONE_OUTPUT = Node._output_meta
+_PLAIN_FLOATS = ()       # float32, float64 (set by _late_imports)
 _LEAF_SEQ = 1 << 62     # AccumulateGrad nodes run as soon as they are ready (PyTorch: UINT64_MAX)
 
 
@@ -151,6 +152,14 @@ def unbroadcast(grad, shape):
         raise ValueError("gradient has fewer dims than the input")
     dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and gshape[i + lead] != 1)
+    arr = grad._data
+    if not _state.grad_enabled and arr.__class__ is _ndarray and grad._dtype in _PLAIN_FLOATS:
+        # no graph being recorded (float32/float64): the sum on the array, nothing around it,
+        # written into a fresh array of the input's shape (a gradient leaves can steal)
+        out = np.empty(shape, arr.dtype)
+        kept = tuple(n for i, n in enumerate(gshape) if i not in dims)
+        np.add.reduce(arr, dims, out=out if kept == shape else out.reshape(kept))
+        return Tensor._make(out, grad._dtype)
     if dims:
         grad = grad.sum(dims, keepdim=True)
     if grad._data.shape != shape:
@@ -587,5 +596,7 @@ Tensor = None
 
 
 def _late_imports():
-    global Tensor
+    global Tensor, _PLAIN_FLOATS
     from .._tensor import Tensor
+    from .._dtype import float32, float64
+    _PLAIN_FLOATS = (float32, float64)

@@ -1287,7 +1287,18 @@ def _relu_compute(xp, x):
     return xp.maximum(x, xp.zeros((), x.dtype))
 
 
-Relu, relu = _unary_op("relu", _relu_compute, lambda ctx, grad, y: _where(y > 0, grad, 0),
+def _relu_grad(ctx, grad, y):
+    """grad where the output is positive, else 0 (PyTorch's threshold_backward)."""
+    if not _state.grad_enabled:             # nothing recorded: one bit-mask pass on the arrays
+        g, out = grad._data, y._data
+        if g.__class__ is _ndarray and out.__class__ is _ndarray and g.dtype == out.dtype:
+            r = select(out > 0, g, 0)
+            if r is not None:
+                return Tensor._make(r, grad._dtype)
+    return _where(y > 0, grad, 0)
+
+
+Relu, relu = _unary_op("relu", _relu_compute, _relu_grad,
                        save="output", float_only=False, allowed="biuf", chain=False,
                        messages=_no_complex("clamp is not supported for complex types"))
 _export("fix", "negative", "absolute")

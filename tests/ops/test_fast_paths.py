@@ -276,3 +276,21 @@ def test_mm_gradients_values_and_layout(a_t, b_t, create_graph):
     for e, t in zip(ge, gt):
         assert_same(e, t, check_stride=True)
         assert e.requires_grad == t.requires_grad
+
+
+@pytest.mark.parametrize("shape,target", [((4, 3), (3,)), ((4, 3), (1, 3)), ((2, 4, 3), (4, 1)),
+                                          ((2, 4, 3), (1, 1, 1)), ((5,), ())])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_broadcast_gradients_sum_back(shape, target, dtype):
+    """The engine sums a broadcast operand's gradient back to its shape (array path without
+    create_graph, tensor ops with it)."""
+    rng = np.random.default_rng(9)
+    (xe, xt), (ye, yt) = (pair(rng.standard_normal(s), getattr(ember, dtype), requires_grad=True)
+                          for s in (shape, target))
+    g = rng.standard_normal(shape)
+    for cg in (False, True):
+        ge = ember.autograd.grad(xe * ye, ye, ember.tensor(g, dtype=getattr(ember, dtype)),
+                                 create_graph=cg)[0]
+        gt = torch.autograd.grad(xt * yt, yt, torch.tensor(g, dtype=getattr(torch, dtype)),
+                                 create_graph=cg)[0]
+        assert_same(ge, gt, rtol=1e-2 if dtype == "bfloat16" else 1e-5)
