@@ -9,7 +9,7 @@ import math
 import warnings
 
 from .. import _dtype as D
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap_dim
 from ..autograd.grad_mode import no_grad
 from ..ops import activation as A
 from ..ops import conv as C
@@ -174,7 +174,6 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim = _softmax_dim(input.dim())
     if dtype is not None:
         input = input.to(dtype)
-    from .._tensor import wrap_dim
     return A.Softmax.apply(input, dim=wrap_dim(dim, input.dim()) if input.dim() else 0)
 
 
@@ -183,7 +182,6 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim = _softmax_dim(input.dim())
     if dtype is not None:
         input = input.to(dtype)
-    from .._tensor import wrap_dim
     return A.LogSoftmax.apply(input, dim=wrap_dim(dim, input.dim()) if input.dim() else 0)
 
 

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .. import _dtype as D
 from ..autograd import grad_mode
 from ..autograd.function import NULL_CTX, Op
 from ._fast_special import gelu_float32, sum_of_products
@@ -29,7 +30,6 @@ def _tensor(arr):
 
 
 def _float(x):
-    from .. import _dtype as D
     if x.dtype.kind in "biu":
         return x.astype(D.get_default_dtype().np_dtype)
     return x
