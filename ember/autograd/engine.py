@@ -29,7 +29,7 @@ import numpy as np
 
 from . import grad_mode
 from .anomaly_mode import anomaly_state, check_node_outputs, report_forward_trace
-from .function import _FREED, RELEASED, Node, _function_backward, _Handle, _seq
+from .function import _FREED, RELEASED, Node, _function_backward, _Handle, _seq, delayed_error
 
 _state = grad_mode.state
 _getrefcount = sys.getrefcount
@@ -193,6 +193,10 @@ def call_node(node, grads):
         result = fn.backward(node, *grads)
         if result.__class__ is not tuple:
             result = (result,)
+        if _state.grad_enabled and getattr(fn, "once_differentiable", False) and \
+                any(g is not None and g._requires_grad for g in grads):
+            result = delayed_error(result, f"double backward through {node.name()} is not "
+                                           "implemented in Ember (its backward is array code)")
     else:
         result = _function_backward(node, grads)
     metas = node._input_meta

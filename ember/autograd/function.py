@@ -342,6 +342,9 @@ class Op(Function):
     """
 
     _array_forward = True
+    # the backward is array code that records no graph: with create_graph its results are
+    # wrapped so that differentiating them raises instead of silently giving nothing
+    once_differentiable = False
 
     @classmethod
     def apply(cls, *args, **kwargs):      # replaced below by _apply_op itself (one call less)
@@ -733,25 +736,42 @@ def once_differentiable(fn):
             return outputs
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
-        wrapped = tuple(_DelayedError.apply(o) if isinstance(o, Tensor) and
-                        (o._dtype.is_floating_point or o._dtype.is_complex) else o for o in outs)
+        wrapped = delayed_error(outs, _ONCE_MESSAGE)
         return wrapped[0] if single else wrapped
     return wrapper
 
 
+_ONCE_MESSAGE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+def delayed_error(outputs, message):
+    """``outputs`` behind a node that raises ``RuntimeError(message)`` when backward reaches
+    it (PyTorch's DelayedError).  As in PyTorch, each output is a detached copy made a leaf
+    that requires grad, so the node is recorded; a backward that runs it fails loudly where
+    it would otherwise drop the term."""
+    out = []
+    for o in outputs:
+        if isinstance(o, Tensor) and (o._dtype.is_floating_point or o._dtype.is_complex):
+            leaf = o.detach()
+            leaf._requires_grad = True
+            o = _DelayedError.apply(leaf, message=message)
+        out.append(o)
+    return tuple(out)
+
+
 class _DelayedError(Op):
-    """Stands in the graph for a once-differentiable backward: differentiating it raises."""
+    """Stands in the graph for a backward that is not differentiable: differentiating it raises."""
 
     node_name = "DelayedError"
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, message=""):
+        ctx.message = message
         return x
 
     @staticmethod
     def backward(ctx, grad):
-        raise RuntimeError("trying to differentiate twice a function that was marked with "
-                           "@once_differentiable")
+        raise RuntimeError(ctx.message)
 
 
 # ---------------------------------------------------------------------- in-place

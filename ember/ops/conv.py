@@ -108,6 +108,7 @@ def _from_rows(xp, y, n, spatial, bias=None):
 class ConvNd(Op):
     """``conv{1,2,3}d`` forward; ``weight`` is (O, C/groups, *kernel)."""
 
+    once_differentiable = True     # array backward (see Op)
     node_name = "ConvolutionBackward0"
     promote = True
 
@@ -154,6 +155,7 @@ class ConvTransposeNd(Op):
     backward is im2col of the gradient then the two GEMMs of a plain convolution.
     """
 
+    once_differentiable = True     # array backward (see Op)
     node_name = "ConvolutionBackward0"
     promote = True
 

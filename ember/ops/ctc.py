@@ -45,6 +45,7 @@ def _extended(xp, targets, target_lengths, blank):
 
 
 class CtcLoss(Op):
+    once_differentiable = True     # array backward (see Op)
     node_name = "CtcLossBackward0"
 
     @staticmethod

@@ -38,6 +38,7 @@ def _freq_scale(xp, indices, num_weights):
 
 class EmbeddingBag(Op):
     """``out[b] = reduce_{i in bag b} weight[indices[i]] (* per_sample_weights[i])``."""
+    once_differentiable = True     # array backward (see Op)
     node_name = "EmbeddingBagBackward0"
 
     @staticmethod

@@ -155,6 +155,7 @@ def _bicubic_taps(xp, grid, sizes, padding_mode, align_corners):
 
 
 class _GridSampler(Op):
+    once_differentiable = True     # array backward (see Op)
     @staticmethod
     def forward(ctx, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
         xp = xp_of(input)

@@ -37,6 +37,7 @@ class ConstantPad(Op):
 class ModePad(Op):
     """reflect / replicate / circular padding; backward folds the padded borders back in."""
 
+    once_differentiable = True     # array backward (see Op)
     node_name = "ReflectionPad2DBackward0"
 
     @staticmethod

@@ -134,6 +134,7 @@ def _spread(xp, g, pshape, kernel, stride, dilation, outs, arg=None):
 class MaxPoolNd(Op):
     """Max pooling; returns (values, indices), or values alone with ``return_indices=False``."""
 
+    once_differentiable = True     # array backward (see Op)
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
@@ -164,6 +165,7 @@ class MaxPoolNd(Op):
 
 
 class AvgPoolNd(Op):
+    once_differentiable = True     # array backward (see Op)
     node_name = "AvgPool2DBackward0"
 
     @staticmethod
@@ -217,6 +219,7 @@ def _divisor(xp, spatial, kernel, stride, padding, outs, count_include_pad, divi
 class AdaptiveAvgPoolNd(Op):
     """Average over PyTorch's adaptive windows: start = floor(i*in/out), end = ceil((i+1)*in/out)."""
 
+    once_differentiable = True     # array backward (see Op)
     node_name = "AdaptiveAvgPool2DBackward0"
 
     @staticmethod
@@ -280,6 +283,7 @@ def adaptive_windows(size, out):
 class AdaptiveMaxPool2d(Op):
     """Max over PyTorch's adaptive windows; max is separable, so one dim at a time."""
 
+    once_differentiable = True     # array backward (see Op)
     node_name = "AdaptiveMaxPool2DBackward0"
 
     @staticmethod
@@ -327,6 +331,7 @@ def _scatter_max(shape, flat_idx, g):
 
 
 class MaxUnpool2d(Op):
+    once_differentiable = True     # array backward (see Op)
     node_name = "MaxUnpool2DBackward0"
 
     @staticmethod

@@ -8,6 +8,7 @@ __all__ = []
 
 
 class Embedding(Op):
+    once_differentiable = True     # array backward (see Op)
     node_name = "EmbeddingBackward0"
 
     @staticmethod
