@@ -3,9 +3,9 @@
 ``ember/__init__.py`` calls ``tune()`` before anything imports NumPy.  Two settings, each
 measured, each skipped when ``EMBER_TUNE=0``:
 
-1. OpenBLAS kernels (Ember's matmuls are NumPy's OpenBLAS).  OpenBLAS chooses its kernels from the CPU's model number.  In virtual machines, and on CPUs
-newer than the OpenBLAS build, the model can be one it does not know, and it falls back to
-older kernels: on AVX-512 machines ``OPENBLAS_CORETYPE=SkylakeX`` has been measured to nearly
+1. OpenBLAS kernels (Ember's matmuls are NumPy's OpenBLAS).  OpenBLAS chooses its kernels
+from the CPU's model number.  In virtual machines, and on CPUs newer than the OpenBLAS build,
+the model can be one it does not know, and it falls back to older kernels: on AVX-512 machines ``OPENBLAS_CORETYPE=SkylakeX`` has been measured to nearly
 double float32 matmul speed (249 -> 470 GFLOP/s).  The choice must be made before NumPy is
 imported, through the environment, so ``ember/__init__.py`` calls ``tune()`` first.
 
@@ -30,8 +30,6 @@ import platform
 import sys
 
 _SKYLAKEX_FLAGS = frozenset(("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"))
-
-
 MMAP_THRESHOLD = 64 << 20
 TRIM_THRESHOLD = 256 << 20
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3        # glibc's mallopt parameter numbers
@@ -60,10 +58,8 @@ def cpu_flags(path="/proc/cpuinfo"):
 
 
 def tune_blas():
-    numpy_loaded = "numpy" in sys.modules
-    if numpy_loaded or "OPENBLAS_CORETYPE" in os.environ:
-        return None
-    choice = choose_coretype(cpu_flags(), os.environ, numpy_loaded, platform.machine())
+    """Set OPENBLAS_CORETYPE when ``choose_coretype`` picks one; returns the choice."""
+    choice = choose_coretype(cpu_flags(), os.environ, "numpy" in sys.modules, platform.machine())
     if choice is not None:
         os.environ["OPENBLAS_CORETYPE"] = choice
     return choice

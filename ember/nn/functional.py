@@ -57,10 +57,7 @@ def linear(input, weight, bias=None):
             return _addmm(bias, input, weight.t())
         if nd and input._data.flags.c_contiguous and bias._data.ndim == 1:
             shape = input._data.shape
-            rows = 1
-            for n in shape[:-1]:
-                rows *= n
-            out = _addmm(bias, input.reshape(rows, shape[-1]), weight.t())
+            out = _addmm(bias, input.reshape(math.prod(shape[:-1]), shape[-1]), weight.t())
             return out.view(shape[:-1] + (out._data.shape[1],))
     out = input.matmul(weight.t())
     if bias is not None:

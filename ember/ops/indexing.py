@@ -111,9 +111,11 @@ def _scalar_value(value, dtype):
 
 def _ufunc_at(name, out, key, values):
     """``out[key] op= values`` with repeated indices applied one after another."""
-    if name == "add" and key.__class__ is tuple and len(key) == 1 and out.dtype.kind in "iufc" and \
-            getattr(values, "shape", None) == getattr(key[0], "shape", (0,))[:1] + out.shape[1:]:
-        add_rows_at(out, key[0], values)    # rows of ``out`` picked by one index array: sorted sums
+    idx = key[0] if key.__class__ is tuple and len(key) == 1 else None
+    if name == "add" and idx.__class__ is np.ndarray and idx.dtype.kind in "iu" and \
+            idx.ndim == 1 and out.dtype.kind in "iufc" and \
+            getattr(values, "shape", None) == idx.shape + out.shape[1:]:
+        add_rows_at(out, idx, values)       # rows of ``out`` picked by one index array: sorted sums
         return
     xp = xp_of(out)
     uf = getattr(xp, name)

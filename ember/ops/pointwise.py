@@ -155,7 +155,7 @@ class _Where(Op):
     def forward(ctx, cond, x, y):
         ctx.save_for_backward(cond)
         xp = xp_of(cond)
-        fast = select(cond, x, y) if x.__class__ is not float and y.__class__ is not float else None
+        fast = select(cond, x, y)
         if fast is not None:
             return fast
         if _is_array(x) and _is_array(y):
@@ -1115,7 +1115,6 @@ def _unary_op(name, compute, derivative, save="input", float_only=True, node=Non
         "save": save, "float_only": float_only, "kernel": kernel or f"{name}_cpu",
         "allowed": allowed, "messages": messages or {}, "__module__": __name__})
 
-    compute_ = compute
     fast = "f" in allowed
 
     def function(input, *, out=None):
@@ -1127,7 +1126,7 @@ def _unary_op(name, compute, derivative, save="input", float_only=True, node=Non
                 # no graph, a float32/float64 NumPy array: the op's kernel, nothing around it
                 token = _quiet()
                 try:
-                    y = compute_(np, x)
+                    y = compute(np, x)
                 finally:
                     _loud(token)
                 if y.dtype == x.dtype:

@@ -214,27 +214,6 @@ def _check_int_shape(shape, fname):
     return None
 
 
-def _plain_shape(shape, numel):
-    """``shape`` (Python ints, at most one -1) resolved for ``numel`` elements, or None when
-    it needs the general path (other types, a bad size: the general path raises the error)."""
-    known = 1
-    neg = -1
-    for i, s in enumerate(shape):
-        if s.__class__ is not int:
-            return None
-        if s < 0:
-            if s != -1 or neg >= 0:
-                return None
-            neg = i
-        else:
-            known *= s
-    if neg < 0:
-        return tuple(shape) if known == numel else None
-    if known == 0 or numel % known:
-        return None
-    return tuple(shape[:neg]) + (numel // known,) + tuple(shape[neg + 1:])
-
-
 def _infer_shape(shape, numel):
     shape = list(shape)
     neg = [i for i, s in enumerate(shape) if s == -1]
@@ -363,10 +342,9 @@ def reshape(input, shape):
     """``torch.reshape``: a view when the strides allow (``ViewBackward0``), else a copy
     (``UnsafeViewBackward0`` on top of a contiguous clone), as PyTorch does."""
     x = input._data
-    if x.flags.c_contiguous:           # the common case: plain ints, a contiguous input
-        fast = _plain_shape(shape, x.size)
-        if fast is not None:
-            return View.apply(input, shape=fast)
+    if x.flags.c_contiguous and all(s.__class__ is int for s in shape):
+        # the common case, a contiguous input and plain ints: always a view
+        return View.apply(input, shape=_infer_shape(shape, x.size))
     bad = _check_int_shape(shape, "reshape")
     if bad is not None:
         raise TypeError(f"reshape(): argument 'shape' (position 2) must be tuple of ints, but found "
